@@ -1,0 +1,227 @@
+/**
+ * The Chromium boundary: HTML (plus the template's own assets) in, PDF bytes out.
+ *
+ * - One browser per process, launched lazily on first use, reused across renders and Lambda
+ *   invocations, relaunched when it has died.
+ * - A fresh page per render, always closed in `finally`.
+ * - The page is sealed: JavaScript is off and every request is intercepted. Only the document and
+ *   the assets handed in are answered (from memory); everything else is aborted, logged and
+ *   counted. The browser also resolves no host names at all, so nothing slips through by DNS.
+ *   HTML-to-PDF services are a classic SSRF/local-file target (see DESIGN.md, SECURITY.md).
+ *
+ * Nothing outside this file knows about puppeteer.
+ */
+import { dirname } from 'node:path';
+import chromium from '@sparticuz/chromium';
+import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import { ChromiumError, RenderTimeoutError } from '../core/errors';
+
+/** A file served to the page from memory, addressed by its path relative to the document. */
+export interface PageAsset {
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
+export interface PdfRenderRequest {
+  readonly html: string;
+  /** Relative path (e.g. `style.css`) → asset. Nothing else can be loaded by the page. */
+  readonly assets: ReadonlyMap<string, PageAsset>;
+  /** Emit PDF bookmarks from h1–h6 (forces a tagged PDF, which costs ~70 ms). */
+  readonly outline: boolean;
+}
+
+/** What a render tells besides the bytes: blocked requests are data, not failures. */
+export interface PdfRenderResult {
+  readonly pdf: Buffer;
+  readonly blockedRequests: readonly string[];
+}
+
+/** The interface the core depends on; tests and adapters can swap in other implementations. */
+export interface PdfRenderer {
+  renderPdf(request: PdfRenderRequest): Promise<PdfRenderResult>;
+  close(): Promise<void>;
+}
+
+export interface ChromiumRendererOptions {
+  /** Absolute path of the fonts.conf Chromium must use (FONTCONFIG_FILE). */
+  readonly fontconfigFile: string;
+  /** Another Chromium binary (CHROMIUM_PATH); default is @sparticuz/chromium. */
+  readonly executablePath?: string;
+  /** Folder holding @sparticuz/chromium's brotli files, e.g. /opt/chromium in the Lambda layer. */
+  readonly chromiumPackDir?: string;
+  /** Upper bound for one render, from navigation to the last PDF byte. */
+  readonly renderTimeoutMs: number;
+  /** Receives one line per blocked request; defaults to silence. */
+  readonly onBlockedRequest?: (url: string) => void;
+}
+
+/**
+ * The origin the document is served from. `.invalid` is reserved (RFC 2606) and can never resolve,
+ * so even a bug in the interception could not reach a real host under this name.
+ */
+export const DOCUMENT_ORIGIN = 'https://report.invalid';
+const DOCUMENT_URL = `${DOCUMENT_ORIGIN}/index.html`;
+
+/** Flags from @sparticuz/chromium that weaken the page's isolation; a PDF printer needs none of them. */
+const REMOVED_FLAGS = new Set([
+  '--disable-web-security', // would let a document read cross-origin responses
+  '--allow-running-insecure-content', // would let an https document load http subresources
+  '--enable-features=SharedArrayBuffer', // only useful to JavaScript, which is off
+]);
+
+/** Flags we add to the serverless defaults. */
+const ADDED_FLAGS = [
+  // Every host name fails to resolve: defence in depth behind request interception.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE report.invalid',
+  // No background traffic: this machine and Lambda have no use for it, and a closed network
+  // otherwise produces bursts of refused connections at every start.
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  // Printing needs no GPU; skipping WebGL also skips unpacking SwiftShader at cold start.
+  '--disable-gpu',
+];
+
+/** `@sparticuz/chromium`'s default flags minus the unsafe ones, plus ours. Exported for tests. */
+export function chromiumArgs(): string[] {
+  chromium.setGraphicsMode = false;
+  return [...chromium.args.filter((flag) => !REMOVED_FLAGS.has(flag)), ...ADDED_FLAGS];
+}
+
+/** Keeps log lines short and free of whatever a hostile document put into a URL. */
+function truncateUrl(url: string): string {
+  return url.length > 200 ? `${url.slice(0, 200)}…` : url;
+}
+
+export class ChromiumRenderer implements PdfRenderer {
+  private browser: Promise<Browser> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: ChromiumRendererOptions) {}
+
+  async renderPdf(request: PdfRenderRequest): Promise<PdfRenderResult> {
+    const browser = await this.getBrowser();
+    const blockedRequests: string[] = [];
+    let page: Page | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const print = async (): Promise<Buffer> => {
+      page = await browser.newPage();
+      await page.setJavaScriptEnabled(false);
+      await page.setRequestInterception(true);
+      page.on('request', (req) => this.answer(req, request, blockedRequests));
+      await page.goto(DOCUMENT_URL, { waitUntil: 'load', timeout: this.options.renderTimeoutMs });
+      const pdf = await page.pdf({
+        preferCSSPageSize: true,
+        printBackground: true,
+        outline: request.outline,
+        tagged: request.outline,
+        // Fonts come from the local fontconfig directory, never from the network: nothing to wait for.
+        waitForFonts: false,
+        timeout: this.options.renderTimeoutMs,
+      });
+      return Buffer.from(pdf);
+    };
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new RenderTimeoutError(`Rendering took longer than ${this.options.renderTimeoutMs} ms; simplify the document or raise RENDER_TIMEOUT_MS.`));
+      }, this.options.renderTimeoutMs);
+    });
+    try {
+      const pdf = await Promise.race([print(), deadline]);
+      return { pdf, blockedRequests };
+    } catch (error) {
+      if (error instanceof RenderTimeoutError) throw error;
+      throw new ChromiumError('Chromium failed to print the document.', { cause: error });
+    } finally {
+      clearTimeout(timer);
+      if (timedOut) {
+        // Chromium runs as one process: a page stuck in layout stalls every other page too, so a
+        // timed-out render costs the browser. The next render launches a fresh one.
+        this.discardBrowser(browser);
+      } else {
+        await (page as Page | undefined)?.close().catch(() => undefined);
+      }
+    }
+  }
+
+  /** Answers the document and the handed-in assets from memory; aborts every other request. */
+  private answer(req: HTTPRequest, request: PdfRenderRequest, blocked: string[]): void {
+    const url = req.url();
+    if (url === DOCUMENT_URL && req.isNavigationRequest() && req.frame() === req.frame()?.page().mainFrame()) {
+      void req.respond({ status: 200, contentType: 'text/html; charset=utf-8', body: request.html });
+      return;
+    }
+    const prefix = `${DOCUMENT_ORIGIN}/`;
+    const asset = url.startsWith(prefix) ? request.assets.get(url.slice(prefix.length)) : undefined;
+    if (asset && !req.isNavigationRequest()) {
+      void req.respond({ status: 200, contentType: asset.contentType, body: asset.body });
+      return;
+    }
+    const shown = truncateUrl(url);
+    blocked.push(shown);
+    this.options.onBlockedRequest?.(shown);
+    void req.abort('blockedbyclient');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const browser = this.browser;
+    this.browser = undefined;
+    const launched = await browser?.catch(() => undefined);
+    await launched?.close().catch(() => launched.process()?.kill('SIGKILL'));
+  }
+
+  /** The running browser's process id, for diagnostics and for tests that kill it on purpose. */
+  async browserPid(): Promise<number | undefined> {
+    return (await this.getBrowser()).process()?.pid;
+  }
+
+  private getBrowser(): Promise<Browser> {
+    if (this.closed) return Promise.reject(new ChromiumError('The renderer has been closed.'));
+    if (!this.browser) {
+      const launching: Promise<Browser> = this.launch().catch((error: unknown) => {
+        if (this.browser === launching) this.browser = undefined;
+        throw new ChromiumError('Chromium could not be started; check CHROMIUM_PATH or reinstall @sparticuz/chromium.', { cause: error });
+      });
+      this.browser = launching;
+      // A crashed or killed browser is forgotten, so the next render launches a new one.
+      launching.then(
+        (browser) => browser.once('disconnected', () => {
+          if (this.browser === launching) this.browser = undefined;
+        }),
+        () => undefined,
+      );
+    }
+    return this.browser;
+  }
+
+  private discardBrowser(browser: Browser): void {
+    const current = this.browser;
+    // Forget it now (not when 'disconnected' fires) so no render in between picks up a dying browser.
+    void current?.then((b) => {
+      if (b === browser && this.browser === current) this.browser = undefined;
+    });
+    browser.process()?.kill('SIGKILL');
+  }
+
+  private async launch(): Promise<Browser> {
+    const executablePath = this.options.executablePath ?? (await chromium.executablePath(this.options.chromiumPackDir));
+    return puppeteer.launch({
+      executablePath,
+      args: chromiumArgs(),
+      headless: 'shell',
+      // A pipe instead of a DevTools port: nothing else on the machine can connect to this browser.
+      pipe: true,
+      defaultViewport: { width: 794, height: 1123 },
+      env: {
+        ...process.env,
+        FONTCONFIG_FILE: this.options.fontconfigFile,
+        FONTCONFIG_PATH: dirname(this.options.fontconfigFile),
+      },
+    });
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The core: report data + template → validated view → HTML → PDF. Every entry point (CLI, HTTP
+ * handler, batch handler, dev server) calls this and only maps its results; nothing here knows
+ * about Lambda events, HTTP or S3.
+ */
+import { performance } from 'node:perf_hooks';
+import Mustache from 'mustache';
+import type { PdfRenderer } from '../chromium/ChromiumRenderer';
+import { stampPdfMetadata, type PdfMetadata } from '../pdf/stampPdfMetadata';
+import { viewModels } from '../viewModels';
+import { reportInputHash, sha256Hex } from './contentHash';
+import { LimitExceededError } from './errors';
+import type { Template, TemplateStore } from './TemplateStore';
+
+export interface ReportLimits {
+  readonly maxHtmlBytes: number;
+  readonly maxPages: number;
+}
+
+export interface PreparedReport {
+  readonly template: Template;
+  readonly html: string;
+  readonly meta: PdfMetadata;
+  /** Identifies template version + data; equal inputs give equal hashes. */
+  readonly inputHash: string;
+}
+
+export interface RenderedReport {
+  readonly templateId: string;
+  readonly inputHash: string;
+  readonly meta: PdfMetadata;
+  readonly pdf: Buffer;
+  readonly bytes: number;
+  readonly pages: number;
+  readonly sha256: string;
+  readonly renderMs: number;
+  /** Requests the document tried to make and the seal aborted (normally none). */
+  readonly blockedRequests: readonly string[];
+}
+
+type View = Record<string, unknown>;
+
+/** Metadata from the view's `meta` (view models provide it), falling back to the template's title. */
+function metadataOf(view: View, template: Template): PdfMetadata {
+  const meta = (typeof view.meta === 'object' && view.meta !== null ? view.meta : {}) as Record<string, unknown>;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const keywords = Array.isArray(meta.keywords) ? meta.keywords.filter((k): k is string => typeof k === 'string') : undefined;
+  return {
+    title: text(meta.title) ?? template.title,
+    author: text(meta.author),
+    subject: text(meta.subject) ?? template.title,
+    keywords,
+    lang: text(meta.lang) ?? 'zh-CN',
+  };
+}
+
+export class ReportRenderer {
+  constructor(
+    readonly templates: TemplateStore,
+    private readonly pdfRenderer: PdfRenderer,
+    private readonly limits: ReportLimits,
+  ) {}
+
+  /** Validation, view model and Mustache: everything before Chromium. Throws on bad data. */
+  prepare(templateId: string, data: unknown): PreparedReport {
+    const template = this.templates.get(templateId);
+    template.validate(data);
+    const buildView = viewModels[template.id];
+    const view: View = buildView ? buildView(data) : (data as View);
+    const html = Mustache.render(template.html, view, template.partials);
+    const htmlBytes = Buffer.byteLength(html);
+    if (htmlBytes > this.limits.maxHtmlBytes) {
+      throw new LimitExceededError(
+        `The document would be ${htmlBytes} bytes of HTML, over the limit of ${this.limits.maxHtmlBytes}; send less data.`,
+      );
+    }
+    return { template, html, meta: metadataOf(view, template), inputHash: reportInputHash(template.id, template.fingerprint, data) };
+  }
+
+  async render(templateId: string, data: unknown): Promise<RenderedReport> {
+    const prepared = this.prepare(templateId, data);
+    return this.print(prepared);
+  }
+
+  /** Prints an already prepared report; split out so callers can check storage between the two steps. */
+  async print(prepared: PreparedReport): Promise<RenderedReport> {
+    const started = performance.now();
+    const { pdf: raw, blockedRequests } = await this.pdfRenderer.renderPdf({
+      html: prepared.html,
+      assets: prepared.template.assets,
+      outline: true,
+    });
+    const { pdf, pages } = await stampPdfMetadata(raw, prepared.meta);
+    if (pages > this.limits.maxPages) {
+      throw new LimitExceededError(`The document has ${pages} pages, over the limit of ${this.limits.maxPages}; send less data.`);
+    }
+    return {
+      templateId: prepared.template.id,
+      inputHash: prepared.inputHash,
+      meta: prepared.meta,
+      pdf,
+      bytes: pdf.length,
+      pages,
+      sha256: sha256Hex(pdf),
+      renderMs: Math.round(performance.now() - started),
+      blockedRequests,
+    };
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Templates on disk: `templates/<id>/template.html`, `style.css`, `schema.json`, `samples/*.json`,
+ * optional `partials/*.html`. Loaded once at start-up and kept in memory: a render touches no files.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type { PageAsset } from '../chromium/ChromiumRenderer';
+import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError, type ErrorDetail } from './errors';
+
+/** Template ids are folder names; anything else is refused before it could touch a path. */
+const TEMPLATE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+export interface TemplateSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly samples: readonly string[];
+}
+
+export interface Template extends TemplateSummary {
+  readonly html: string;
+  readonly partials: Readonly<Record<string, string>>;
+  /** Served to the page from memory; `style.css` plus anything under `assets/`. */
+  readonly assets: ReadonlyMap<string, PageAsset>;
+  readonly schema: Readonly<Record<string, unknown>>;
+  readonly sampleData: Readonly<Record<string, unknown>>;
+  /** Hash of everything that shapes the output; part of every content key, so editing a template re-renders. */
+  readonly fingerprint: string;
+  /** Returns every problem at once, located by JSON pointer; empty when the data is valid. */
+  check(data: unknown): ErrorDetail[];
+  /** Throws DataValidationError listing every problem. */
+  validate(data: unknown): void;
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ttf': 'font/ttf',
+};
+
+function contentTypeOf(file: string): string {
+  const ext = file.slice(file.lastIndexOf('.')).toLowerCase();
+  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
+}
+
+function createAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  addFormats(ajv);
+  // Annotation only: the unit shown next to a figure in forms and error messages.
+  ajv.addKeyword({ keyword: 'x-unit', schemaType: 'string' });
+  return ajv;
+}
+
+/** Ajv's error → one detail a county clerk can act on: where, what the field is called, what is wrong. */
+export function toErrorDetail(error: ErrorObject): ErrorDetail {
+  const params = error.params as Record<string, unknown>;
+  const label = (schema: unknown): string => {
+    const title = (schema as { title?: unknown } | undefined)?.title;
+    return typeof title === 'string' ? `（${title}）` : '';
+  };
+  const childSchema = (name: string): unknown =>
+    (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties?.[name];
+  switch (error.keyword) {
+    case 'required': {
+      const name = String(params.missingProperty);
+      return { path: `${error.instancePath}/${name}`, message: `is required${label(childSchema(name))}` };
+    }
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      return { path: `${error.instancePath}/${name}`, message: 'is not a field of this template; remove it or check its spelling' };
+    }
+    default:
+      return { path: error.instancePath, message: `${error.message ?? 'is invalid'}${label(error.parentSchema)}` };
+  }
+}
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new TemplateDefinitionError(`${what} ${path} is not valid JSON.`, { cause: error });
+  }
+}
+
+function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
+  const file = (name: string): string => {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new TemplateDefinitionError(`Template "${id}" has no ${name}.`);
+    return readFileSync(path, 'utf8');
+  };
+  const html = file('template.html');
+  const css = file('style.css');
+  const schema = readJson(join(dir, 'schema.json'), 'Schema') as Record<string, unknown>;
+  let validator: ValidateFunction;
+  try {
+    validator = ajv.compile(schema);
+  } catch (error) {
+    throw new TemplateDefinitionError(`Template "${id}" has an invalid schema.json.`, { cause: error });
+  }
+
+  const partials: Record<string, string> = {};
+  const partialsDir = join(dir, 'partials');
+  if (existsSync(partialsDir)) {
+    for (const name of readdirSync(partialsDir).filter((f) => f.endsWith('.html')).sort()) {
+      partials[name.slice(0, -'.html'.length)] = readFileSync(join(partialsDir, name), 'utf8');
+    }
+  }
+
+  const assets = new Map<string, PageAsset>([['style.css', { contentType: contentTypeOf('style.css'), body: Buffer.from(css) }]]);
+  const assetsDir = join(dir, 'assets');
+  if (existsSync(assetsDir)) {
+    for (const name of readdirSync(assetsDir).sort()) {
+      assets.set(`assets/${name}`, { contentType: contentTypeOf(name), body: readFileSync(join(assetsDir, name)) });
+    }
+  }
+
+  const sampleData: Record<string, unknown> = {};
+  const samplesDir = join(dir, 'samples');
+  if (existsSync(samplesDir)) {
+    for (const name of readdirSync(samplesDir).filter((f) => f.endsWith('.json')).sort()) {
+      sampleData[name.slice(0, -'.json'.length)] = readJson(join(samplesDir, name), 'Sample');
+    }
+  }
+
+  const fingerprint = createHash('sha256');
+  for (const part of [html, css, JSON.stringify(schema), ...Object.entries(partials).flat()]) fingerprint.update(part).update('\0');
+  for (const [name, asset] of assets) fingerprint.update(name).update(asset.body);
+
+  const check = (data: unknown): ErrorDetail[] => (validator(data) ? [] : (validator.errors ?? []).map(toErrorDetail));
+  return Object.freeze({
+    id,
+    title: typeof schema.title === 'string' ? schema.title : id,
+    description: typeof schema.description === 'string' ? schema.description : '',
+    samples: Object.freeze(Object.keys(sampleData)),
+    html,
+    partials: Object.freeze(partials),
+    assets,
+    schema: Object.freeze(schema),
+    sampleData: Object.freeze(sampleData),
+    fingerprint: fingerprint.digest('hex'),
+    check,
+    validate(data: unknown): void {
+      const details = check(data);
+      if (details.length > 0) {
+        const fields = details.map((d) => d.path || '/').join(', ');
+        throw new DataValidationError(`The report data has ${details.length} problem(s): ${fields}.`, { details });
+      }
+    },
+  });
+}
+
+export class TemplateStore {
+  private constructor(private readonly templates: ReadonlyMap<string, Template>) {}
+
+  /** Loads every sub-folder of `dir` that has a template.html. Broken templates fail start-up. */
+  static load(dir: string): TemplateStore {
+    const ajv = createAjv();
+    const templates = new Map<string, Template>();
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !existsSync(join(dir, entry.name, 'template.html'))) continue;
+      if (!TEMPLATE_ID.test(entry.name)) {
+        throw new TemplateDefinitionError(`Template folder "${entry.name}" must be named with lower-case letters, digits and dashes.`);
+      }
+      templates.set(entry.name, loadTemplate(join(dir, entry.name), entry.name, ajv));
+    }
+    return new TemplateStore(templates);
+  }
+
+  list(): TemplateSummary[] {
+    return [...this.templates.values()].map(({ id, title, description, samples }) => ({ id, title, description, samples }));
+  }
+
+  get(id: string): Template {
+    const template = TEMPLATE_ID.test(id) ? this.templates.get(id) : undefined;
+    if (!template) {
+      const known = [...this.templates.keys()].join(', ');
+      throw new TemplateNotFoundError(`Unknown template "${id.slice(0, 64)}"; available: ${known}.`);
+    }
+    return template;
+  }
+}

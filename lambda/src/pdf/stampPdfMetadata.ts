@@ -1,0 +1,33 @@
+/**
+ * Chromium writes only the document title into a PDF's Info dictionary; archives and document
+ * managers in government offices search by author, subject and keywords too. pdf-lib sets them
+ * (and the document language) without touching the page content, fonts, tags or outline.
+ */
+import { PDFDocument } from 'pdf-lib';
+
+export interface PdfMetadata {
+  readonly title: string;
+  readonly author?: string;
+  readonly subject?: string;
+  readonly keywords?: readonly string[];
+  /** BCP 47 language tag, e.g. zh-CN. */
+  readonly lang: string;
+}
+
+export interface StampedPdf {
+  readonly pdf: Buffer;
+  readonly pages: number;
+}
+
+export async function stampPdfMetadata(pdf: Uint8Array, meta: PdfMetadata): Promise<StampedPdf> {
+  // updateMetadata: false keeps Chromium's producer and creation date instead of pdf-lib's.
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  doc.setTitle(meta.title, { showInWindowTitleBar: true });
+  if (meta.author) doc.setAuthor(meta.author);
+  if (meta.subject) doc.setSubject(meta.subject);
+  if (meta.keywords && meta.keywords.length > 0) doc.setKeywords([...meta.keywords]);
+  doc.setLanguage(meta.lang);
+  doc.setCreator('pdf-export');
+  const out = await doc.save({ useObjectStreams: true });
+  return { pdf: Buffer.from(out), pages: doc.getPageCount() };
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// npm run bench: render-core performance, every figure measured in this run.
+//
+//   cold process   `pdf-export render` in a new node process, process start to PDF on disk
+//                  (Chromium already unpacked in the temp dir, as on a warm machine)
+//   cold machine   the same with an empty TMPDIR, so Chromium is unpacked first (Lambda cold start)
+//   warm           median / p95 of 20 renders in one process with one warm browser
+//   baseline       the same HTML printed by a fresh Chromium per document (launch, print, exit):
+//                  what a per-document CLI run costs. The bundled build's own --print-to-pdf mode
+//                  hangs (DESIGN.md), so the baseline drives a fresh browser through puppeteer.
+//   peak RSS       node's maxRSS + the Chromium process's VmHWM during the warm runs
+//
+// Usage: npm run bench [-- --template county-annual-report --sample <name> --runs 20 --json out.json]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const require = createRequire(import.meta.url);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { loadRenderConfig } = require(join(root, 'dist/lambda/src/core/renderConfig.js'));
+const { createReportRenderer } = require(join(root, 'dist/lambda/src/createReportRenderer.js'));
+const { ChromiumRenderer } = require(join(root, 'dist/lambda/src/chromium/ChromiumRenderer.js'));
+
+const { values: args } = parseArgs({
+  options: {
+    template: { type: 'string', default: 'county-annual-report' },
+    sample: { type: 'string' },
+    runs: { type: 'string', default: '20' },
+    'baseline-runs': { type: 'string', default: '5' },
+    json: { type: 'string' },
+  },
+});
+const runs = Number(args.runs);
+const baselineRuns = Number(args['baseline-runs']);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+
+/** Peak resident memory (VmHWM) of a process and its descendants, in MB. */
+function peakRssMb(pid) {
+  let total = 0;
+  const visit = (p) => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      total += Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+      for (const task of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(task);
+    } catch {
+      /* process gone */
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+function runCliOnce(env, dataFile, outFile) {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [join(root, 'bin/pdf-export.js'), 'render', args.template, dataFile, '-o', outFile], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => {
+      const ms = performance.now() - started;
+      if (code === 0 && existsSync(outFile)) resolvePromise(ms);
+      else reject(new Error(`pdf-export exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+const config = loadRenderConfig();
+const handle = createReportRenderer(config);
+const template = handle.reports.templates.get(args.template);
+const sample = args.sample ?? template.samples[0];
+const data = template.sampleData[sample];
+const work = mkdtempSync(join(tmpdir(), 'pdf-bench-'));
+const results = { template: args.template, sample, runs };
+
+try {
+  const dataFile = join(work, 'data.json');
+  writeFileSync(dataFile, JSON.stringify(data));
+
+  // Make sure Chromium is unpacked before the "cold process" figure (it is once per machine).
+  await handle.reports.render(args.template, data);
+  results.coldProcessMs = await runCliOnce({}, dataFile, join(work, 'cold.pdf'));
+
+  const freshTmp = mkdtempSync(join(work, 'tmp-'));
+  results.coldMachineMs = await runCliOnce({ TMPDIR: freshTmp }, dataFile, join(work, 'cold-machine.pdf'));
+  rmSync(freshTmp, { recursive: true, force: true });
+
+  // Warm: one process, one browser.
+  for (let i = 0; i < 3; i++) await handle.reports.render(args.template, data);
+  const warm = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    last = await handle.reports.render(args.template, data);
+    warm.push(performance.now() - t);
+  }
+  results.warmMedianMs = median(warm);
+  results.warmP95Ms = percentile(warm, 95);
+  results.pdfBytes = last.bytes;
+  results.pages = last.pages;
+  const chromiumPid = await handle.chromium.browserPid();
+  results.peakRssMb = process.resourceUsage().maxRSS / 1024 + peakRssMb(chromiumPid);
+
+  // Baseline: the same HTML, a fresh Chromium per document.
+  const prepared = handle.reports.prepare(args.template, data);
+  const baseline = [];
+  for (let i = 0; i < baselineRuns; i++) {
+    const t = performance.now();
+    const once = new ChromiumRenderer({ fontconfigFile: config.fontconfigFile, executablePath: config.chromiumPath, renderTimeoutMs: 60_000 });
+    try {
+      await once.renderPdf({ html: prepared.html, assets: prepared.template.assets, outline: true });
+    } finally {
+      await once.close();
+    }
+    baseline.push(performance.now() - t);
+  }
+  results.baselineMedianMs = median(baseline);
+  results.warmToBaseline = results.warmMedianMs / results.baselineMedianMs;
+} finally {
+  await handle.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const targets = [
+  ['warm render median', `${results.warmMedianMs.toFixed(0)} ms (p95 ${results.warmP95Ms.toFixed(0)} ms)`, results.warmMedianMs <= 150, '≤ 150 ms'],
+  ['warm ÷ per-document Chromium', `${results.warmToBaseline.toFixed(3)}× (baseline median ${results.baselineMedianMs.toFixed(0)} ms over ${baselineRuns})`, results.warmToBaseline <= 0.2, '≤ 0.2×'],
+  ['cold first PDF (new process)', `${results.coldProcessMs.toFixed(0)} ms`, results.coldProcessMs <= 2500, '≤ 2500 ms'],
+  ['cold machine (unpack Chromium)', `${results.coldMachineMs.toFixed(0)} ms`, null, 'informational'],
+  ['PDF size', `${(results.pdfBytes / 1024).toFixed(0)} KB, ${results.pages} pages`, results.pdfBytes <= 300 * 1024, '≤ 300 KB'],
+  ['peak RSS (node + Chromium)', `${results.peakRssMb.toFixed(0)} MB`, results.peakRssMb <= 500, '≤ 500 MB'],
+];
+console.log(`bench: ${args.template} / ${sample}, ${runs} warm runs, ${new Date().toISOString()}`);
+for (const [name, value, ok, target] of targets) {
+  console.log(`  ${name.padEnd(32)} ${value.padEnd(48)} ${ok === null ? '' : ok ? 'ok  ' : 'MISS'} ${target}`);
+}
+if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));
+process.exitCode = targets.some(([, , ok]) => ok === false) ? 1 : 0;

@@ -1,0 +1,110 @@
+/**
+ * The Chromium boundary on the real bundled Chromium: reuse, relaunch after a crash, timeouts,
+ * JavaScript off, network sealed.
+ */
+import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
+import { ChromiumError, RenderTimeoutError } from '../../lambda/src/core/errors';
+import { ChromiumRenderer, chromiumArgs, type PdfRenderRequest } from '../../lambda/src/chromium/ChromiumRenderer';
+import { startCanary, type Canary } from '../helpers/canaryServer';
+import { compact, pdfInfo, pdfText } from '../helpers/pdfTools';
+
+const config = loadRenderConfig();
+const css = '@page { size: A4; margin: 20mm } body { font-family: "Noto Serif SC"; font-size: 16pt }';
+const doc = (body: string, head = ''): PdfRenderRequest => ({
+  html: `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>测试</title><link rel="stylesheet" href="style.css">${head}</head><body>${body}</body></html>`,
+  assets: new Map([['style.css', { contentType: 'text/css', body: Buffer.from(css) }]]),
+  outline: false,
+});
+
+describe('ChromiumRenderer', () => {
+  let renderer: ChromiumRenderer;
+  let canary: Canary;
+  const blocked: string[] = [];
+
+  beforeAll(async () => {
+    canary = await startCanary();
+    renderer = new ChromiumRenderer({
+      fontconfigFile: config.fontconfigFile,
+      renderTimeoutMs: 10_000,
+      onBlockedRequest: (url) => blocked.push(url),
+    });
+  });
+  afterAll(async () => {
+    await renderer.close();
+    await canary.close();
+  });
+
+  it('drops the flags that would weaken the page and resolves no host names', () => {
+    const args = chromiumArgs();
+    expect(args).not.toContain('--disable-web-security');
+    expect(args).not.toContain('--allow-running-insecure-content');
+    expect(args.some((a) => a.startsWith('--host-resolver-rules=MAP * ~NOTFOUND'))).toBe(true);
+  });
+
+  it('prints Chinese text with the stylesheet served from memory and reuses one browser', async () => {
+    const first = await renderer.renderPdf(doc('<p>青山县人民政府</p>'));
+    const pid = await renderer.browserPid();
+    const second = await renderer.renderPdf(doc('<p>第二份文件</p>'));
+    expect(await renderer.browserPid()).toBe(pid);
+    expect(compact(pdfText(first.pdf))).toContain('青山县人民政府');
+    expect(compact(pdfText(second.pdf))).toContain('第二份文件');
+    // The stylesheet's @page rule took effect: A4, not the Letter default.
+    expect(pdfInfo(first.pdf)['Page size']).toContain('A4');
+    expect(first.blockedRequests).toEqual([]);
+  });
+
+  it('runs no JavaScript from the document', async () => {
+    const { pdf } = await renderer.renderPdf(
+      doc('<p id="t">静态文本</p><script>document.getElementById("t").textContent = "SCRIPT-RAN";</script>'),
+    );
+    const text = pdfText(pdf);
+    expect(text).not.toContain('SCRIPT-RAN');
+    expect(compact(text)).toContain('静态文本');
+  });
+
+  it('aborts every request except the document and its assets, and still prints', async () => {
+    blocked.length = 0;
+    const { pdf, blockedRequests } = await renderer.renderPdf(
+      doc(
+        `<p>正文</p><img src="${canary.url}/img.png"><iframe src="${canary.url}/frame"></iframe>` +
+          `<object data="${canary.url}/object"></object><img src="https://report.invalid/not-an-asset.png">`,
+        `<link rel="stylesheet" href="${canary.url}/remote.css"><style>@import url("${canary.url}/import.css");</style>`,
+      ),
+    );
+    expect(canary.hits).toEqual([]);
+    expect(blockedRequests.length).toBeGreaterThanOrEqual(4);
+    expect(blockedRequests).toEqual(expect.arrayContaining([`${canary.url}/img.png`, `${canary.url}/remote.css`, 'https://report.invalid/not-an-asset.png']));
+    expect(blocked).toEqual(blockedRequests);
+    expect(compact(pdfText(pdf))).toContain('正文');
+  });
+
+  it('bounds a render by the timeout and recovers with a new browser', async () => {
+    const slow = new ChromiumRenderer({ fontconfigFile: config.fontconfigFile, renderTimeoutMs: 1_000 });
+    try {
+      // Tens of thousands of table cells take Chromium far longer than a second to lay out and print.
+      const cells = '<tr>' + '<td>单元格</td>'.repeat(50) + '</tr>';
+      await expect(slow.renderPdf(doc(`<table>${cells.repeat(1500)}</table>`))).rejects.toBeInstanceOf(RenderTimeoutError);
+      const { pdf } = await slow.renderPdf(doc('<p>恢复正常</p>'));
+      expect(compact(pdfText(pdf))).toContain('恢复正常');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('relaunches the browser after it was killed', async () => {
+    const pid = await renderer.browserPid();
+    expect(pid).toBeDefined();
+    process.kill(pid!, 'SIGKILL');
+    // Give puppeteer a moment to notice the closed pipe.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { pdf } = await renderer.renderPdf(doc('<p>重新启动</p>'));
+    expect(await renderer.browserPid()).not.toBe(pid);
+    expect(compact(pdfText(pdf))).toContain('重新启动');
+  });
+
+  it('refuses to render after close', async () => {
+    const closed = new ChromiumRenderer({ fontconfigFile: config.fontconfigFile, renderTimeoutMs: 5_000 });
+    await closed.close();
+    await expect(closed.renderPdf(doc('<p>x</p>'))).rejects.toBeInstanceOf(ChromiumError);
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * Every sample of the county report, printed by the real Chromium, checked the way a reader would:
+ * the words (pdftotext), the fonts (pdffonts), the page size, the bookmarks, the page numbers and
+ * the pixels of the title (invisible CJK glyphs still extract as text, so text alone proves nothing).
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChromiumRenderer } from '../../lambda/src/chromium/ChromiumRenderer';
+import { createReportRenderer, type ReportRendererHandle } from '../../lambda/src/createReportRenderer';
+import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
+import { ReportRenderer, type RenderedReport } from '../../lambda/src/core/ReportRenderer';
+import { compact, darkShare, pdfFonts, pdfInfo, pdfOutline, pdfText, pdfWords, rasterisePage, readFixture } from '../helpers/pdfTools';
+
+const TEMPLATE = 'county-annual-report';
+const config = loadRenderConfig();
+
+/** Visible text of each paragraph-level element of the printed HTML, entities decoded. */
+function paragraphsOf(html: string): string[] {
+  const decode = (s: string): string =>
+    s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x2F;/g, '/').replace(/&#x60;/g, '`').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+  const body = html.slice(html.indexOf('<body'));
+  const out: string[] = [];
+  for (const m of body.matchAll(/<(p|h1|h2|h3)\b[^>]*>([\s\S]*?)<\/\1>/g)) {
+    const text = compact(decode(m[2].replace(/<[^>]+>/g, '')));
+    if (text) out.push(text);
+  }
+  return out;
+}
+
+/** PDF text without white space and without the "— N —" page numbers that interrupt paragraphs at page breaks. */
+function bodyText(pdf: Buffer): string {
+  return compact(pdfText(pdf)).replace(/—\d+—/g, '');
+}
+
+describe(`${TEMPLATE}: every sample printed by the real Chromium`, () => {
+  let handle: ReportRendererHandle;
+  const reports = new Map<string, { report: RenderedReport; html: string }>();
+  const samples = (): string[] => handle.reports.templates.get(TEMPLATE).samples as string[];
+
+  beforeAll(async () => {
+    handle = createReportRenderer(config);
+    const template = handle.reports.templates.get(TEMPLATE);
+    expect(template.samples.length).toBeGreaterThanOrEqual(3);
+    for (const sample of template.samples) {
+      const prepared = handle.reports.prepare(TEMPLATE, template.sampleData[sample]);
+      reports.set(sample, { report: await handle.reports.print(prepared), html: prepared.html });
+    }
+  }, 120_000);
+  afterAll(() => handle.close());
+
+  it('prints every paragraph of the report, with the fixed prose and the sample’s own names and figures', () => {
+    const prose = JSON.parse(readFixture(TEMPLATE, 'prose.json')) as { paragraph: string; fragments: string[] }[];
+    expect(prose.length).toBeGreaterThan(20);
+    for (const sample of samples()) {
+      const { report, html } = reports.get(sample)!;
+      const text = bodyText(report.pdf);
+      for (const { paragraph, fragments } of prose) {
+        for (const fragment of fragments) {
+          if (!text.includes(compact(fragment))) throw new Error(`${sample}: paragraph ${paragraph} lacks "${fragment}"`);
+        }
+      }
+      // Every paragraph as rendered from this sample's data (names, figures, 增长/下降 wording).
+      const paragraphs = paragraphsOf(html);
+      expect(paragraphs.length).toBeGreaterThan(30);
+      for (const paragraph of paragraphs) {
+        if (!text.includes(paragraph)) throw new Error(`${sample}: PDF lacks paragraph "${paragraph.slice(0, 40)}…"`);
+      }
+      const data = handle.reports.templates.get(TEMPLATE).sampleData[sample] as { county: { name: string } };
+      expect(text).toContain(data.county.name);
+      expect(text).not.toMatch(/XX|\{\{|\}\}|undefined|NaN|\[object/);
+    }
+  });
+
+  it('embeds the named CJK fonts as TrueType subsets, never Type 3', () => {
+    for (const sample of samples()) {
+      const fonts = pdfFonts(reports.get(sample)!.report.pdf);
+      const names = fonts.map((f) => f.name.replace(/^[A-Z]{6}\+/, ''));
+      expect(names).toEqual(expect.arrayContaining(['NotoSerifSC-Regular', 'NotoSerifSC-Bold', 'NotoSansSC-Regular', 'LXGWWenKai-Regular']));
+      for (const font of fonts) {
+        expect(font).toMatchObject({ embedded: true, subset: true });
+        expect(font.type).not.toMatch(/Type 3/);
+      }
+    }
+  });
+
+  it('is A4 with metadata from the data and a bookmark for each part and the appendix', async () => {
+    for (const sample of samples()) {
+      const { report } = reports.get(sample)!;
+      const info = pdfInfo(report.pdf);
+      // A4 is 595.28 × 841.89 pt; Chromium rounds to its device units (594.96 × 841.92).
+      const [width, height] = /^([\d.]+) x ([\d.]+) pts \(A4\)$/.exec(info['Page size'])!.slice(1).map(Number);
+      expect(Math.abs(width - 595.28)).toBeLessThan(1);
+      expect(Math.abs(height - 841.89)).toBeLessThan(1);
+      expect(Number(info.Pages)).toBe(report.pages);
+      const data = handle.reports.templates.get(TEMPLATE).sampleData[sample] as { county: { name: string } };
+      expect(info.Title).toContain(data.county.name);
+      expect(info.Title).toBe(report.meta.title);
+      expect(info.Author).toBe(report.meta.author);
+      expect(info.Subject).toBe(report.meta.subject);
+      const titles = (await pdfOutline(report.pdf)).map((o) => o.title);
+      for (const heading of ['一、', '二、', '三、', '四、']) expect(titles.some((t) => t.startsWith(heading))).toBe(true);
+      expect(titles.some((t) => t.includes('主要经济指标'))).toBe(true);
+    }
+  });
+
+  it('numbers pages "— N —", odd pages on the right and even pages on the left, below the text block', () => {
+    const { report } = reports.get(samples()[0])!;
+    expect(report.pages).toBeGreaterThanOrEqual(4);
+    const pageWidth = 595.28;
+    for (let page = 1; page <= report.pages; page++) {
+      // pdftotext's plain mode drops the narrow spaces between CJK-style glyphs, so read the words
+      // of the bottom line with their boxes: "—", "N", "—", separated by visible gaps.
+      const words = pdfWords(report.pdf, page);
+      const bottom = Math.max(...words.map((w) => w.yMin));
+      const line = words.filter((w) => Math.abs(w.yMin - bottom) < 1).sort((a, b) => a.xMin - b.xMin);
+      expect(line.map((w) => w.text)).toEqual(['—', String(page), '—']);
+      expect(line[1].xMin - line[0].xMax).toBeGreaterThan(1);
+      expect(line[2].xMin - line[1].xMax).toBeGreaterThan(1);
+      // Below the text block: the bottom margin is 35 mm (≈ 99 pt) and the number sits about 7 mm into it.
+      expect(bottom).toBeGreaterThan(841.89 - 99);
+      // Odd pages right, even pages left, one character (14 pt) in from the text block's edge.
+      if (page % 2 === 1) {
+        expect(line[2].xMax).toBeGreaterThan(pageWidth - 74 - 14 - 3);
+        expect(line[2].xMax).toBeLessThan(pageWidth - 74 - 14 + 3);
+      } else {
+        expect(line[0].xMin).toBeGreaterThan(79 + 14 - 3);
+        expect(line[0].xMin).toBeLessThan(79 + 14 + 3);
+      }
+    }
+  });
+
+  it('draws the title in visible ink (a missing CJK font prints invisible glyphs)', () => {
+    for (const sample of samples()) {
+      const image = rasterisePage(reports.get(sample)!.report.pdf, 1);
+      // The title sits at the top of the text block: 37 mm from the top, 28 mm from the left.
+      expect(darkShare(image, { x: 28, y: 37, w: 156, h: 22 })).toBeGreaterThan(0.02);
+    }
+  });
+
+  it('the ink check fails when Chromium has no CJK font', async () => {
+    // Same HTML, with only the Latin fonts @sparticuz/chromium unpacks next to itself (Open Sans):
+    // Chromium then prints the Chinese as invisible glyphs while pdftotext still extracts it, the
+    // failure DESIGN.md measured. This proves the pixel check above can fail.
+    const latinFonts = join(tmpdir(), 'fonts', 'fonts');
+    expect(existsSync(latinFonts)).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'latin-fonts-'));
+    const conf = join(dir, 'fonts.conf');
+    writeFileSync(conf, `<?xml version="1.0"?><fontconfig><dir>${latinFonts}</dir><cachedir>${dir}/cache</cachedir></fontconfig>`);
+    const bare = new ChromiumRenderer({ fontconfigFile: conf, renderTimeoutMs: 20_000 });
+    try {
+      const renderer = new ReportRenderer(handle.reports.templates, bare, { maxHtmlBytes: config.maxHtmlBytes, maxPages: config.maxPages });
+      const sample = samples()[0];
+      const report = await renderer.render(TEMPLATE, handle.reports.templates.get(TEMPLATE).sampleData[sample]);
+      expect(compact(pdfText(report.pdf))).toContain('述学述职述廉述法报告');
+      expect(darkShare(rasterisePage(report.pdf, 1), { x: 28, y: 37, w: 156, h: 22 })).toBeLessThan(0.02);
+    } finally {
+      await bare.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('the samples differ visibly, and a falling indicator reads 下降, never 增长-', () => {
+    const texts = samples().map((s) => bodyText(reports.get(s)!.report.pdf));
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(texts.some((t) => t.includes('下降'))).toBe(true);
+    for (const t of texts) expect(t).not.toMatch(/增长-|下降-/);
+  });
+
+  it('keeps a sample PDF small', () => {
+    for (const sample of samples()) expect(reports.get(sample)!.report.bytes).toBeLessThan(300 * 1024);
+  });
+});

@@ -1,0 +1,65 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError } from '../../lambda/src/core/errors';
+import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
+import { TemplateStore } from '../../lambda/src/core/TemplateStore';
+
+const store = TemplateStore.load(loadRenderConfig().templatesDir);
+
+describe('TemplateStore', () => {
+  it('lists the county report with its title and samples', () => {
+    const summary = store.list().find((t) => t.id === 'county-annual-report');
+    expect(summary).toBeDefined();
+    expect(summary!.title).toMatch(/述学述职述廉述法报告/);
+    expect(summary!.samples.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses unknown and path-like template ids without touching the file system', () => {
+    for (const id of ['nope', '../templates/county-annual-report', 'county-annual-report/', 'COUNTY', '']) {
+      expect(() => store.get(id)).toThrow(TemplateNotFoundError);
+    }
+  });
+
+  it('reports every schema problem at once, each at its JSON pointer with the field’s Chinese label', () => {
+    const template = store.get('county-annual-report');
+    const sample = structuredClone(template.sampleData[template.samples[0]]) as Record<string, Record<string, unknown>>;
+    delete sample.county.name;
+    (sample as Record<string, unknown>).year = '2020';
+    (sample as Record<string, unknown>).extra = 1;
+    let error: unknown;
+    try {
+      template.validate(sample);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DataValidationError);
+    const details = (error as DataValidationError).details;
+    expect(details).toEqual(
+      expect.arrayContaining([
+        { path: '/county/name', message: expect.stringMatching(/^is required（.+）$/) },
+        { path: '/year', message: expect.stringContaining('must be integer') },
+        { path: '/extra', message: expect.stringContaining('not a field of this template') },
+      ]),
+    );
+    expect((error as DataValidationError).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('accepts every sample', () => {
+    const template = store.get('county-annual-report');
+    for (const name of template.samples) expect(template.check(template.sampleData[name])).toEqual([]);
+  });
+
+  it('fails start-up on a broken template instead of at the first render', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+    try {
+      mkdirSync(join(dir, 'broken'));
+      writeFileSync(join(dir, 'broken', 'template.html'), '<p>{{x}}</p>');
+      writeFileSync(join(dir, 'broken', 'style.css'), '');
+      writeFileSync(join(dir, 'broken', 'schema.json'), '{"type": "object", "properties": {"x": {"type": "strnig"}}}');
+      expect(() => TemplateStore.load(dir)).toThrow(TemplateDefinitionError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
