@@ -38,11 +38,18 @@ describe('TemplateStore', () => {
     expect(details).toEqual(
       expect.arrayContaining([
         { path: '/county/name', message: expect.stringMatching(/^is required（.+）$/) },
-        { path: '/year', message: expect.stringContaining('must be integer') },
+        { path: '/year', message: expect.stringMatching(/^must be integer（.+）$/) },
         { path: '/extra', message: expect.stringContaining('not a field of this template') },
       ]),
     );
     expect((error as DataValidationError).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('labels range errors of shared $defs types with the property’s own Chinese title', () => {
+    const template = store.get('county-annual-report');
+    const sample = structuredClone(template.sampleData[template.samples[0]]) as { ecology: { pm25Change: number } };
+    sample.ecology.pm25Change = -189;
+    expect(template.check(sample)).toEqual([{ path: '/ecology/pm25Change', message: expect.stringMatching(/^must be >= -100（PM2\.5.+）$/) }]);
   });
 
   it('accepts every sample', () => {

@@ -108,9 +108,7 @@ export class ChromiumRenderer implements PdfRenderer {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     const print = async (): Promise<Buffer> => {
-      page = await browser.newPage();
-      await page.setJavaScriptEnabled(false);
-      await page.setRequestInterception(true);
+      page = await this.takeSealedPage(browser);
       page.on('request', (req) => this.answer(req, request, blockedRequests));
       await page.goto(DOCUMENT_URL, { waitUntil: 'load', timeout: this.options.renderTimeoutMs });
       const pdf = await page.pdf({
@@ -144,8 +142,39 @@ export class ChromiumRenderer implements PdfRenderer {
         this.discardBrowser(browser);
       } else {
         await (page as Page | undefined)?.close().catch(() => undefined);
+        this.prepareSpare(browser);
       }
     }
+  }
+
+  /**
+   * A page opened (JavaScript off, interception on) while the renderer was idle, so the next
+   * render does not wait ~30 ms for page creation. Each page still serves exactly one render.
+   */
+  private spare: { browser: Browser; page: Promise<Page> } | undefined;
+
+  private async takeSealedPage(browser: Browser): Promise<Page> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare?.browser === browser) {
+      const page = await spare.page.catch(() => undefined);
+      if (page && !page.isClosed()) return page;
+    }
+    return this.openSealedPage(browser);
+  }
+
+  private async openSealedPage(browser: Browser): Promise<Page> {
+    const page = await browser.newPage();
+    await page.setJavaScriptEnabled(false);
+    await page.setRequestInterception(true);
+    return page;
+  }
+
+  private prepareSpare(browser: Browser): void {
+    if (this.spare || this.closed || !browser.connected) return;
+    const page = this.openSealedPage(browser);
+    page.catch(() => undefined); // a failed spare is simply not used
+    this.spare = { browser, page };
   }
 
   /** Answers the document and the handed-in assets from memory; aborts every other request. */

@@ -49,33 +49,46 @@ function contentTypeOf(file: string): string {
 }
 
 function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
   addFormats(ajv);
   // Annotation only: the unit shown next to a figure in forms and error messages.
   ajv.addKeyword({ keyword: 'x-unit', schemaType: 'string' });
   return ajv;
 }
 
+type SchemaNode = { title?: unknown; properties?: Record<string, SchemaNode>; items?: SchemaNode };
+
+/**
+ * The Chinese label of the field at a JSON pointer, looked up in the template's own schema.
+ * Ajv reports the schema that failed, which for a shared `$defs` type (money, rate, name) has no
+ * title: the label sits on the property that refers to it.
+ */
+function labelAt(root: SchemaNode, pointer: string): string | undefined {
+  let node: SchemaNode | undefined = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    node = /^\d+$/.test(segment) && node?.items ? node.items : node?.properties?.[segment];
+  }
+  return typeof node?.title === 'string' ? node.title : undefined;
+}
+
 /** Ajv's error → one detail a county clerk can act on: where, what the field is called, what is wrong. */
-export function toErrorDetail(error: ErrorObject): ErrorDetail {
+export function toErrorDetail(error: ErrorObject, schema: SchemaNode): ErrorDetail {
   const params = error.params as Record<string, unknown>;
-  const label = (schema: unknown): string => {
-    const title = (schema as { title?: unknown } | undefined)?.title;
-    return typeof title === 'string' ? `（${title}）` : '';
+  const withLabel = (path: string, message: string): ErrorDetail => {
+    const label = labelAt(schema, path);
+    return { path, message: label ? `${message}（${label}）` : message };
   };
-  const childSchema = (name: string): unknown =>
-    (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties?.[name];
   switch (error.keyword) {
-    case 'required': {
-      const name = String(params.missingProperty);
-      return { path: `${error.instancePath}/${name}`, message: `is required${label(childSchema(name))}` };
-    }
-    case 'additionalProperties': {
-      const name = String(params.additionalProperty);
-      return { path: `${error.instancePath}/${name}`, message: 'is not a field of this template; remove it or check its spelling' };
-    }
+    case 'required':
+      return withLabel(`${error.instancePath}/${String(params.missingProperty)}`, 'is required');
+    case 'additionalProperties':
+      return {
+        path: `${error.instancePath}/${String(params.additionalProperty)}`,
+        message: 'is not a field of this template; remove it or check its spelling',
+      };
     default:
-      return { path: error.instancePath, message: `${error.message ?? 'is invalid'}${label(error.parentSchema)}` };
+      return withLabel(error.instancePath, error.message ?? 'is invalid');
   }
 }
 
@@ -131,7 +144,7 @@ function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
   for (const part of [html, css, JSON.stringify(schema), ...Object.entries(partials).flat()]) fingerprint.update(part).update('\0');
   for (const [name, asset] of assets) fingerprint.update(name).update(asset.body);
 
-  const check = (data: unknown): ErrorDetail[] => (validator(data) ? [] : (validator.errors ?? []).map(toErrorDetail));
+  const check = (data: unknown): ErrorDetail[] => (validator(data) ? [] : (validator.errors ?? []).map((e) => toErrorDetail(e, schema)));
   return Object.freeze({
     id,
     title: typeof schema.title === 'string' ? schema.title : id,

@@ -3,7 +3,7 @@
  * managers in government offices search by author, subject and keywords too. pdf-lib sets them
  * (and the document language) without touching the page content, fonts, tags or outline.
  */
-import { PDFDocument } from 'pdf-lib';
+import { ParseSpeeds, PDFDocument } from 'pdf-lib';
 
 export interface PdfMetadata {
   readonly title: string;
@@ -21,13 +21,16 @@ export interface StampedPdf {
 
 export async function stampPdfMetadata(pdf: Uint8Array, meta: PdfMetadata): Promise<StampedPdf> {
   // updateMetadata: false keeps Chromium's producer and creation date instead of pdf-lib's.
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  // Fastest parse and no yielding between objects: a report is a few hundred objects, and
+  // pdf-lib's default of yielding every 50 objects doubled the cost of this step.
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false, parseSpeed: ParseSpeeds.Fastest });
   doc.setTitle(meta.title, { showInWindowTitleBar: true });
   if (meta.author) doc.setAuthor(meta.author);
   if (meta.subject) doc.setSubject(meta.subject);
   if (meta.keywords && meta.keywords.length > 0) doc.setKeywords([...meta.keywords]);
   doc.setLanguage(meta.lang);
   doc.setCreator('pdf-export');
-  const out = await doc.save({ useObjectStreams: true });
+  // Object streams compress Chromium's many small structure-tree objects (~10% smaller files).
+  const out = await doc.save({ useObjectStreams: true, objectsPerTick: Number.POSITIVE_INFINITY });
   return { pdf: Buffer.from(out), pages: doc.getPageCount() };
 }

@@ -1,0 +1,237 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
+import { clone, readSamples, readSchema, readTemplateHtml } from './helpers/countyAnnualReportFiles';
+
+type JsonSchema = Record<string, unknown>;
+
+const schema = readSchema();
+const samples = readSamples();
+const [, baseSample] = samples[0];
+
+function compile(): ValidateFunction {
+  // The same settings as the core's TemplateStore: strict, every error at once, x-unit annotation.
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  ajv.addKeyword({ keyword: 'x-unit', schemaType: 'string' });
+  return ajv.compile(schema);
+}
+
+const validate = compile();
+
+function errorsFor(data: unknown): ErrorObject[] {
+  return validate(data) ? [] : (validate.errors ?? []);
+}
+
+/** Validates a changed copy of a valid sample and returns the errors. */
+function errorsAfter(change: (data: CountyAnnualReportData & Record<string, unknown>) => void): ErrorObject[] {
+  const data = clone(baseSample) as CountyAnnualReportData & Record<string, unknown>;
+  change(data);
+  return errorsFor(data);
+}
+
+function resolve(node: JsonSchema): JsonSchema {
+  const ref = node.$ref;
+  if (typeof ref !== 'string') return node;
+  const target = ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<unknown>((at, key) => (at as JsonSchema)[key], schema) as JsonSchema;
+  return { ...resolve(target), ...node };
+}
+
+/** Every property schema with its JSON pointer, at every level (nested objects and array items). */
+function allProperties(node: JsonSchema = schema, at = ''): Array<[string, JsonSchema]> {
+  const found: Array<[string, JsonSchema]> = [];
+  const properties = (node.properties ?? {}) as Record<string, JsonSchema>;
+  for (const [name, property] of Object.entries(properties)) {
+    const path = `${at}/${name}`;
+    found.push([path, property]);
+    found.push(...allProperties(property, path));
+    if (property.items) found.push(...allProperties(resolve(property.items as JsonSchema), `${path}/items`));
+  }
+  return found;
+}
+
+/** Every schema node that declares type object. */
+function objectSchemas(node: unknown, at = '#'): Array<[string, JsonSchema]> {
+  if (typeof node !== 'object' || node === null) return [];
+  const found: Array<[string, JsonSchema]> = [];
+  if ((node as JsonSchema).type === 'object') found.push([at, node as JsonSchema]);
+  for (const [key, child] of Object.entries(node)) found.push(...objectSchemas(child, `${at}/${key}`));
+  return found;
+}
+
+const HAN = /[\u4e00-\u9fff]/;
+
+describe('county-annual-report schema', () => {
+  it('is a draft 2020-12 schema that compiles in strict mode', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(compile).not.toThrow();
+  });
+
+  it.each(samples)('accepts the sample %s', (_name, data) => {
+    expect(errorsFor(data)).toEqual([]);
+  });
+
+  it('has at least three samples', () => {
+    expect(samples.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('accepts data without the optional reporter, or with an empty one', () => {
+    expect(errorsAfter((d) => delete d.reporter)).toEqual([]);
+    expect(errorsAfter((d) => (d.reporter = {}))).toEqual([]);
+  });
+
+  it('rejects a missing required field and names it', () => {
+    const errors = errorsAfter((d) => delete (d.economy as Partial<CountyAnnualReportData['economy']>).gdp);
+    expect(errors).toEqual([
+      expect.objectContaining({ keyword: 'required', instancePath: '/economy', params: { missingProperty: 'gdp' } }),
+    ]);
+  });
+
+  it('rejects a missing section', () => {
+    const errors = errorsAfter((d) => delete (d as Partial<CountyAnnualReportData>).ecology);
+    expect(errors).toEqual([expect.objectContaining({ keyword: 'required', params: { missingProperty: 'ecology' } })]);
+  });
+
+  it('rejects a number given as a string', () => {
+    const errors = errorsAfter((d) => ((d.economy as Record<string, unknown>).gdp = '386.42'));
+    expect(errors).toEqual([expect.objectContaining({ keyword: 'type', instancePath: '/economy/gdp' })]);
+  });
+
+  it('rejects a fall of more than 100% (the seed\'s "同比下降189%")', () => {
+    const errors = errorsAfter((d) => (d.ecology.pm25Change = -189));
+    expect(errors).toEqual([
+      expect.objectContaining({ keyword: 'minimum', instancePath: '/ecology/pm25Change', params: { comparison: '>=', limit: -100 } }),
+    ]);
+    expect(errorsAfter((d) => (d.ecology.pm25Change = -100))).toEqual([]);
+    expect(errorsAfter((d) => (d.economy.gdpGrowth = -100.1))).toHaveLength(1);
+  });
+
+  it('rejects unknown fields at the root and inside sections', () => {
+    expect(errorsAfter((d) => (d.extra = 1))).toEqual([
+      expect.objectContaining({ keyword: 'additionalProperties', instancePath: '', params: { additionalProperty: 'extra' } }),
+    ]);
+    expect(errorsAfter((d) => ((d.county as Record<string, unknown>).population = 1))).toEqual([
+      expect.objectContaining({ keyword: 'additionalProperties', instancePath: '/county', params: { additionalProperty: 'population' } }),
+    ]);
+    expect(errorsAfter((d) => (d.reporter = { name: '王明', phone: '1' } as CountyAnnualReportData['reporter']))).toEqual([
+      expect.objectContaining({ keyword: 'additionalProperties', instancePath: '/reporter' }),
+    ]);
+  });
+
+  it('rejects an empty name', () => {
+    const errors = errorsAfter((d) => (d.county.name = ''));
+    expect(errors.map((e) => e.instancePath)).toContain('/county/name');
+    expect(errors.map((e) => e.keyword)).toContain('minLength');
+  });
+
+  it.each([
+    ['a control character', '青岚\u0007县'],
+    ['a line break', '青岚\n县'],
+    ['a right-to-left override', '青岚\u202e县'],
+    ['a bidi isolate', '\u2066青岚县\u2069'],
+    ['a zero-width space', '青岚\u200b县'],
+    ['a leading space', ' 青岚县'],
+    ['a trailing ideographic space', '青岚县\u3000'],
+  ])('rejects a name with %s', (_what, name) => {
+    const errors = errorsAfter((d) => (d.county.name = name));
+    expect(errors).toEqual([expect.objectContaining({ keyword: 'pattern', instancePath: '/county/name' })]);
+  });
+
+  it('accepts names with inner spaces and punctuation', () => {
+    expect(errorsAfter((d) => (d.investment.allianceName = 'Jing-Jin 家居联盟（北方）'))).toEqual([]);
+  });
+
+  it('rejects an over-long name', () => {
+    const errors = errorsAfter((d) => (d.county.name = '县'.repeat(31)));
+    expect(errors).toEqual([expect.objectContaining({ keyword: 'maxLength', instancePath: '/county/name' })]);
+  });
+
+  it('rejects a negative count and a fractional count', () => {
+    expect(errorsAfter((d) => (d.investment.negotiatedProjects = -1))).toEqual([
+      expect.objectContaining({ keyword: 'minimum', instancePath: '/investment/negotiatedProjects' }),
+    ]);
+    expect(errorsAfter((d) => (d.investment.negotiatedProjects = 2.5))).toEqual([
+      expect.objectContaining({ keyword: 'type', instancePath: '/investment/negotiatedProjects', params: { type: 'integer' } }),
+    ]);
+  });
+
+  it('rejects a negative amount and a share above 100%', () => {
+    expect(errorsAfter((d) => (d.economy.gdp = -1))).toEqual([expect.objectContaining({ keyword: 'minimum', instancePath: '/economy/gdp' })]);
+    expect(errorsAfter((d) => (d.ecology.forestCoverage = 100.5))).toEqual([
+      expect.objectContaining({ keyword: 'maximum', instancePath: '/ecology/forestCoverage' }),
+    ]);
+  });
+
+  it('rejects a year outside 2000–2100', () => {
+    expect(errorsAfter((d) => (d.year = 1999))).toHaveLength(1);
+    expect(errorsAfter((d) => (d.year = 2020.5))).toHaveLength(1);
+  });
+
+  it('enforces list sizes and unique entries', () => {
+    expect(errorsAfter((d) => (d.reform.mergedParks = ['甲园区']))).toEqual([
+      expect.objectContaining({ keyword: 'minItems', instancePath: '/reform/mergedParks' }),
+    ]);
+    expect(errorsAfter((d) => (d.integrity.specialActions = ['入企帮扶', '入企帮扶']))).toEqual([
+      expect.objectContaining({ keyword: 'uniqueItems', instancePath: '/integrity/specialActions' }),
+    ]);
+    expect(errorsAfter((d) => (d.ecology.keyRivers = ['清水河', '']))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ instancePath: '/ecology/keyRivers/1' })]),
+    );
+  });
+
+  it('reports every problem at once', () => {
+    const errors = errorsAfter((d) => {
+      d.county.name = '';
+      d.ecology.pm25Change = -189;
+      d.livelihood.newUrbanJobs = -5;
+    });
+    expect(new Set(errors.map((e) => e.instancePath))).toEqual(
+      new Set(['/county/name', '/ecology/pm25Change', '/livelihood/newUrbanJobs']),
+    );
+  });
+
+  it('gives every property at every level a Chinese title and description', () => {
+    const properties = allProperties();
+    expect(properties.length).toBeGreaterThan(100);
+    for (const [path, property] of properties) {
+      if (path.includes('/items')) continue;
+      expect({ path, title: property.title }).toEqual({ path, title: expect.stringMatching(HAN) });
+      expect({ path, description: property.description }).toEqual({ path, description: expect.stringMatching(HAN) });
+    }
+  });
+
+  it('annotates every figure with its unit', () => {
+    for (const [path, property] of allProperties()) {
+      const type = resolve(property).type;
+      if (type === 'number' || type === 'integer') {
+        expect({ path, unit: property['x-unit'] }).toEqual({ path, unit: expect.any(String) });
+      }
+    }
+  });
+
+  it('closes every object against unknown fields', () => {
+    const objects = objectSchemas(schema);
+    expect(objects.length).toBeGreaterThan(10);
+    for (const [path, node] of objects) {
+      expect({ path, additionalProperties: node.additionalProperties }).toEqual({ path, additionalProperties: false });
+    }
+  });
+
+  it('requires everything in the report, and leaves only the reporter optional', () => {
+    const properties = schema.properties as Record<string, JsonSchema>;
+    expect(schema.required).toEqual(Object.keys(properties).filter((key) => key !== 'reporter'));
+    for (const [key, section] of Object.entries(properties)) {
+      if (section.type !== 'object' || key === 'reporter') continue;
+      expect({ key, required: section.required }).toEqual({ key, required: Object.keys(section.properties as object) });
+    }
+  });
+
+  it('orders the sections as the report does', () => {
+    const html = readTemplateHtml();
+    const sections = Object.keys(schema.properties as object).filter((key) => key !== 'reporter');
+    const firstUse = sections.map((key) => html.indexOf(`{{${key}`));
+    expect(firstUse.every((index) => index >= 0)).toBe(true);
+    expect([...firstUse].sort((a, b) => a - b)).toEqual(firstUse);
+  });
+});
