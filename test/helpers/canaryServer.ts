@@ -8,15 +8,23 @@ import type { AddressInfo } from 'node:net';
 export interface Canary {
   readonly url: string;
   readonly port: number;
+  /** HTTP requests received. */
   readonly hits: string[];
+  /** TCP connections accepted, with or without a request (preconnect opens one without). */
+  readonly connections: () => number;
   close(): Promise<void>;
 }
 
 export async function startCanary(): Promise<Canary> {
   const hits: string[] = [];
+  let connections = 0;
   const server: Server = createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('CANARY-LEAKED');
+    // Were anything to get here, a redirect to a local file is what an attacker would answer.
+    res.writeHead(302, { location: 'file:///etc/passwd', 'content-type': 'text/plain' }).end('CANARY-LEAKED');
+  });
+  server.on('connection', () => {
+    connections += 1;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -24,6 +32,7 @@ export async function startCanary(): Promise<Canary> {
     url: `http://127.0.0.1:${port}`,
     port,
     hits,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -71,8 +71,16 @@ const REMOVED_FLAGS = new Set([
 
 /** Flags we add to the serverless defaults. */
 const ADDED_FLAGS = [
-  // Every host name fails to resolve: defence in depth behind request interception.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE report.invalid',
+  // Defence in depth behind request interception, for traffic that never becomes an intercepted
+  // request (preconnect, DNS prefetch) or a bug in the interception itself:
+  // - every host name fails to resolve;
+  '--host-resolver-rules=MAP * ~NOTFOUND',
+  // - every connection, IP literals and loopback included, goes to a proxy that does not exist
+  //   (port 9 is "discard"; nothing listens there), so no socket reaches a real service;
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=<-loopback>',
+  // - no speculative DNS lookups.
+  '--dns-prefetch-disable',
   // No background traffic: this machine and Lambda have no use for it, and a closed network
   // otherwise produces bursts of refused connections at every start.
   '--disable-background-networking',
@@ -88,6 +96,23 @@ const ADDED_FLAGS = [
 export function chromiumArgs(): string[] {
   chromium.setGraphicsMode = false;
   return [...chromium.args.filter((flag) => !REMOVED_FLAGS.has(flag)), ...ADDED_FLAGS];
+}
+
+/**
+ * The environment Chromium starts with: only what it needs to run. On Lambda the function's
+ * environment holds the role's credentials (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); a document
+ * that managed to read /proc/self/environ in the browser process must find nothing worth taking.
+ */
+export function chromiumEnv(fontconfigFile: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const passed: Record<string, string> = {};
+  // LD_LIBRARY_PATH: @sparticuz/chromium points it at its unpacked libraries on Amazon Linux.
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LD_LIBRARY_PATH']) {
+    const value = env[name];
+    if (value !== undefined) passed[name] = value;
+  }
+  passed.FONTCONFIG_FILE = fontconfigFile;
+  passed.FONTCONFIG_PATH = dirname(fontconfigFile);
+  return passed;
 }
 
 /** Keeps log lines short and free of whatever a hostile document put into a URL. */
@@ -246,11 +271,7 @@ export class ChromiumRenderer implements PdfRenderer {
       // A pipe instead of a DevTools port: nothing else on the machine can connect to this browser.
       pipe: true,
       defaultViewport: { width: 794, height: 1123 },
-      env: {
-        ...process.env,
-        FONTCONFIG_FILE: this.options.fontconfigFile,
-        FONTCONFIG_PATH: dirname(this.options.fontconfigFile),
-      },
+      env: chromiumEnv(this.options.fontconfigFile),
     });
   }
 }

@@ -9,7 +9,8 @@ import type { PdfRenderer } from '../chromium/ChromiumRenderer';
 import { stampPdfMetadata, type PdfMetadata } from '../pdf/stampPdfMetadata';
 import { viewModels } from '../viewModels';
 import { reportInputHash, sha256Hex } from './contentHash';
-import { LimitExceededError } from './errors';
+import { DataValidationError, LimitExceededError } from './errors';
+import { inspectInput } from './inspectInput';
 import type { Template, TemplateStore } from './TemplateStore';
 
 export interface ReportLimits {
@@ -64,6 +65,12 @@ export class ReportRenderer {
   /** Validation, view model and Mustache: everything before Chromium. Throws on bad data. */
   prepare(templateId: string, data: unknown): PreparedReport {
     const template = this.templates.get(templateId);
+    const shapeProblems = inspectInput(data);
+    if (shapeProblems.length > 0) {
+      throw new DataValidationError(`The report data cannot be accepted: ${shapeProblems.map((d) => d.path || '/').join(', ')}.`, {
+        details: shapeProblems,
+      });
+    }
     template.validate(data);
     const buildView = viewModels[template.id];
     const view: View = buildView ? buildView(data) : (data as View);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { PageAsset } from '../chromium/ChromiumRenderer';
+import { lintTemplate } from './lintTemplate';
 import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError, type ErrorDetail } from './errors';
 
 /** Template ids are folder names; anything else is refused before it could touch a path. */
@@ -130,6 +131,12 @@ function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
     for (const name of readdirSync(assetsDir).sort()) {
       assets.set(`assets/${name}`, { contentType: contentTypeOf(name), body: readFileSync(join(assetsDir, name)) });
     }
+  }
+
+  const problems = lintTemplate({ html, css, partials });
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('; ');
+    throw new TemplateDefinitionError(`Template "${id}" breaks the template rules: ${list}.`);
   }
 
   const sampleData: Record<string, unknown> = {};

@@ -1,0 +1,78 @@
+/**
+ * Static rules every template must pass before it is loaded. The Chromium seal makes even a
+ * hostile template harmless to the machine; these rules keep a template from turning *data* into
+ * markup, script, style or a URL, and keep templates self-contained.
+ */
+
+export interface LintProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+/** Elements that load, embed or navigate to other documents, or change how URLs resolve. */
+const FORBIDDEN_ELEMENTS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'form', 'portal', 'template'];
+/** Attributes whose value is a URL, a style or script: data must never be interpolated into them. */
+const URL_OR_CODE_ATTRIBUTE = /^(?:href|src|srcset|xlink:href|action|formaction|data|poster|background|style|ping|lowsrc|dynsrc|manifest|codebase|cite|longdesc|on[a-z]+)$/i;
+/** Namespace identifiers look like URLs but are never fetched. */
+const NAMESPACE_URL = /^https?:\/\/www\.w3\.org\//;
+
+function lineOf(text: string, index: number): number {
+  return text.slice(0, index).split('\n').length;
+}
+
+function lintHtml(file: string, html: string, problems: LintProblem[]): void {
+  const report = (index: number, message: string): void => {
+    problems.push({ file, line: lineOf(html, index), message });
+  };
+  for (const m of html.matchAll(/\{\{\s*[{&]/g)) {
+    report(m.index, 'unescaped Mustache tag ({{{ }}} or {{& }}): data must reach HTML only through escaped {{ }}');
+  }
+  for (const m of html.matchAll(/<([a-zA-Z][\w:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g)) {
+    const [, rawName, attributes] = m;
+    const name = rawName.toLowerCase();
+    if (FORBIDDEN_ELEMENTS.includes(name)) report(m.index, `<${name}> is not allowed in a template`);
+    if (name === 'meta' && /http-equiv/i.test(attributes)) report(m.index, '<meta http-equiv> is not allowed (refresh and CSP tricks)');
+    if (name === 'link' && !/^\s+rel="stylesheet"\s+href="(?:style\.css|assets\/[\w.-]+\.css)"\s*\/?\s*$/.test(attributes)) {
+      report(m.index, '<link> may only load the template\'s own stylesheet: <link rel="stylesheet" href="style.css">');
+    }
+    for (const a of attributes.matchAll(/([^\s=/]+)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/g)) {
+      const attribute = a[1];
+      const value = a[3] ?? a[4] ?? a[5] ?? '';
+      if (URL_OR_CODE_ATTRIBUTE.test(attribute) && value.includes('{{')) {
+        report(m.index, `data in the ${attribute}= attribute of <${name}>: URLs, styles and scripts must not come from data`);
+      }
+      if (/^on/i.test(attribute)) report(m.index, `event handler attribute ${attribute}= is not allowed`);
+      if (/(?:^|[\s,(])(?:[a-z][a-z0-9+.-]*:)?\/\//i.test(value) && !(attribute.startsWith('xmlns') && NAMESPACE_URL.test(value))) {
+        report(m.index, `remote URL in the ${attribute}= attribute of <${name}>: templates use only their own assets`);
+      }
+      if (/^\s*(?:javascript|vbscript|file|data):/i.test(value) && URL_OR_CODE_ATTRIBUTE.test(attribute)) {
+        report(m.index, `${value.split(':')[0]}: URL in the ${attribute}= attribute of <${name}>`);
+      }
+    }
+  }
+  for (const m of html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)) {
+    if (m[1].includes('{{')) report(m.index, 'data inside a <style> element: styles must not come from data');
+    lintCss(file, m[1], problems, lineOf(html, m.index) - 1);
+  }
+}
+
+function lintCss(file: string, css: string, problems: LintProblem[], lineOffset = 0): void {
+  const report = (index: number, message: string): void => {
+    problems.push({ file, line: lineOffset + lineOf(css, index), message });
+  };
+  for (const m of css.matchAll(/@import\b/gi)) report(m.index, '@import is not allowed: put the rules in style.css');
+  for (const m of css.matchAll(/url\(\s*(['"]?)([^'")]*)\1\s*\)/gi)) {
+    if (!/^(?:assets\/[\w.-]+|#[\w-]+)$/.test(m[2])) report(m.index, `url(${m[2]}) may only point at the template's own assets/ files`);
+  }
+  for (const m of css.matchAll(/\{\{/g)) report(m.index, 'Mustache tags in a stylesheet: styles must not come from data');
+}
+
+/** All problems of one template's files; empty when it may be loaded. */
+export function lintTemplate(files: { html: string; css: string; partials: Readonly<Record<string, string>> }): LintProblem[] {
+  const problems: LintProblem[] = [];
+  lintHtml('template.html', files.html, problems);
+  for (const [name, partial] of Object.entries(files.partials)) lintHtml(`partials/${name}.html`, partial, problems);
+  lintCss('style.css', files.css, problems);
+  return problems;
+}

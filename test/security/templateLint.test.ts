@@ -1,0 +1,63 @@
+/**
+ * Template rules: every shipped template passes, and each rule catches what it is for (so the
+ * rules cannot silently stop matching).
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { lintTemplate } from '../../lambda/src/core/lintTemplate';
+import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
+
+const templatesDir = loadRenderConfig().templatesDir;
+const ok = '<!doctype html><html lang="zh-CN"><head><link rel="stylesheet" href="style.css"></head><body>';
+const lint = (body: string, css = 'p { color: black }'): string[] =>
+  lintTemplate({ html: `${ok}${body}</body></html>`, css, partials: {} }).map((p) => p.message);
+
+describe('template rules', () => {
+  const ids = readdirSync(templatesDir).filter((id) => existsSync(join(templatesDir, id, 'template.html')));
+
+  it.each(ids)('%s passes every rule', (id) => {
+    const dir = join(templatesDir, id);
+    const partialsDir = join(dir, 'partials');
+    const partials = existsSync(partialsDir)
+      ? Object.fromEntries(readdirSync(partialsDir).map((f) => [f, readFileSync(join(partialsDir, f), 'utf8')]))
+      : {};
+    expect(lintTemplate({ html: readFileSync(join(dir, 'template.html'), 'utf8'), css: readFileSync(join(dir, 'style.css'), 'utf8'), partials })).toEqual([]);
+  });
+
+  it('accepts plain escaped data in text and in geometry attributes', () => {
+    expect(lint('<h1>{{county.name}}</h1><svg xmlns="http://www.w3.org/2000/svg"><rect x="{{x}}" width="{{w}}"/></svg>')).toEqual([]);
+  });
+
+  it.each([
+    ['triple mustache', '<p>{{{name}}}</p>', /unescaped Mustache/],
+    ['ampersand mustache', '<p>{{& name}}</p>', /unescaped Mustache/],
+    ['script element', '<script>alert(1)</script>', /<script> is not allowed/],
+    ['iframe', '<iframe src="x.html"></iframe>', /<iframe> is not allowed/],
+    ['object', '<object data="x"></object>', /<object> is not allowed/],
+    ['embed', '<embed src="x">', /<embed> is not allowed/],
+    ['base', '<base href="http://127.0.0.1/">', /<base> is not allowed/],
+    ['meta refresh', '<meta http-equiv="refresh" content="0;url=/x">', /http-equiv/],
+    ['remote image', '<img src="https://example.com/a.png">', /remote URL/],
+    ['protocol-relative image', '<img src="//example.com/a.png">', /remote URL/],
+    ['file URL', '<img src="file:///etc/passwd">', /file: URL/],
+    ['javascript URL', '<a href="javascript:alert(1)">x</a>', /javascript: URL/],
+    ['data in href', '<a href="{{link}}">x</a>', /data in the href= attribute/],
+    ['data in src', '<img src="img/{{name}}.png">', /data in the src= attribute/],
+    ['data in style', '<p style="color: {{colour}}">x</p>', /data in the style= attribute/],
+    ['data in xlink:href', '<svg><image xlink:href="{{u}}"/></svg>', /data in the xlink:href= attribute/],
+    ['event handler', '<p onclick="x()">x</p>', /event handler/],
+    ['data in a style element', '<style>p { color: {{c}} }</style>', /data inside a <style> element/],
+    ['other stylesheet link', '<link rel="stylesheet" href="http://example.com/x.css">', /may only load the template's own stylesheet/],
+  ])('rejects %s', (_name, body, message) => {
+    expect(lint(body).join('\n')).toMatch(message);
+  });
+
+  it.each([
+    ['@import', '@import url("x.css");', /@import is not allowed/],
+    ['remote url()', 'p { background: url(http://127.0.0.1:9001/x) }', /may only point at the template's own assets/],
+    ['file url()', '@font-face { font-family: X; src: url("file:///etc/passwd") }', /may only point at the template's own assets/],
+    ['mustache in CSS', 'p { color: {{c}} }', /Mustache tags in a stylesheet/],
+  ])('rejects %s in style.css', (_name, css, message) => {
+    expect(lint('<p>x</p>', css).join('\n')).toMatch(message);
+  });
+});
