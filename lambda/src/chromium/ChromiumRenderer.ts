@@ -270,6 +270,11 @@ export class ChromiumRenderer implements PdfRenderer {
       headless: 'shell',
       // A pipe instead of a DevTools port: nothing else on the machine can connect to this browser.
       pipe: true,
+      // puppeteer's own signal handlers kill Chromium and exit the process at once; the adapters
+      // (dev server, batch) shut down in order themselves and close this renderer last.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       defaultViewport: { width: 794, height: 1123 },
       env: chromiumEnv(this.options.fontconfigFile),
     });

@@ -1,0 +1,43 @@
+/**
+ * The framework-free request and response the HTTP core speaks. The Lambda handler and the local
+ * server translate their own shapes into these and back; nothing else crosses the boundary.
+ */
+
+export interface HttpRequest {
+  readonly method: string;
+  /** Path without query string or stage prefix, e.g. `/reports/abc`. */
+  readonly path: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: string | undefined;
+  /** True when `body` is base64 of the raw bytes (API Gateway, Function URLs, the local server). */
+  readonly isBase64Encoded: boolean;
+  /** Correlates the response, the logs and a clerk's support call. */
+  readonly requestId: string;
+}
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  requestId: string,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): HttpResponse {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      // Bodies carry signed links: no shared cache may keep them.
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'x-request-id': requestId,
+      ...extraHeaders,
+    },
+    body: JSON.stringify(body),
+  };
+}

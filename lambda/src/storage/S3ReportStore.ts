@@ -1,0 +1,143 @@
+/**
+ * ReportStore over S3 (or any S3-compatible server such as the embedded s3rver). The only file
+ * that imports the AWS SDK.
+ *
+ * - The PDF goes up as one Buffer with its SHA-256 attached, so S3 verifies it on arrival, and with
+ *   `requestChecksumCalculation: 'WHEN_REQUIRED'`: the SDK's default streamed upload with trailing
+ *   checksums is stored corrupted by s3rver (DESIGN.md), and a Buffer needs no streaming.
+ * - Metadata (template, sha256, pages, file name) travels with the object, so an idempotent hit or
+ *   `GET /reports/{id}` is answered by one HEAD request, without reading or rendering the PDF.
+ * - S3 user metadata must be US-ASCII; the Chinese file name is stored percent-encoded.
+ */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { StorageError } from '../core/errors';
+import { contentDisposition } from './contentDisposition';
+import type { ReportStore, SignedLink, StoredReport, StoredReportMetadata } from './ReportStore';
+import type { StorageConfig } from './storageConfig';
+
+export interface S3ReportStoreOptions {
+  /** Static keys, e.g. for the embedded s3rver; omit to use the SDK's default credential chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The signing clock; tests move it to produce links that are already expired. */
+  readonly now?: () => Date;
+}
+
+/** Metadata keys on the object (sent as `x-amz-meta-<name>`). */
+const META = { template: 'template', sha256: 'sha256', pages: 'pages', fileName: 'filename' } as const;
+
+/** Safe for the client: the cause (bucket, endpoint, S3 error code) goes to the log only. */
+const STORAGE_UNAVAILABLE = 'The report storage is unavailable; try again later.';
+
+/** `reports/county-annual-report/0123….pdf` → `county-annual-report-0123….pdf`: an ASCII name that still says what it is. */
+function asciiNameOf(key: string): string {
+  return key.split('/').slice(-2).join('-');
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey');
+}
+
+export class S3ReportStore implements ReportStore {
+  private readonly client: S3Client;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly config: StorageConfig,
+    options: S3ReportStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.client = new S3Client({
+      region: config.region,
+      endpoint: config.endpoint,
+      forcePathStyle: config.forcePathStyle,
+      // A copy: the SDK annotates the credentials object it is given, so a frozen one would throw.
+      credentials: options.credentials && { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  async find(key: string): Promise<StoredReport | undefined> {
+    let head;
+    try {
+      head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key }));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new StorageError(STORAGE_UNAVAILABLE, { cause: error });
+    }
+    const meta = head.Metadata ?? {};
+    const pages = Number(meta[META.pages]);
+    const sha256 = meta[META.sha256] ?? '';
+    const templateId = meta[META.template] ?? '';
+    let fileName: string | undefined;
+    try {
+      fileName = meta[META.fileName] === undefined ? undefined : decodeURIComponent(meta[META.fileName]);
+    } catch {
+      fileName = undefined;
+    }
+    // An object without our metadata (written by another tool, or a torn upload) is treated as
+    // absent: the caller renders again and overwrites it with a complete one.
+    if (!Number.isInteger(pages) || pages < 1 || !/^[0-9a-f]{64}$/.test(sha256) || templateId === '' || !fileName || head.ContentLength === undefined) {
+      return undefined;
+    }
+    return { key, bytes: head.ContentLength, pages, sha256, templateId, fileName };
+  }
+
+  async put(key: string, pdf: Buffer, metadata: StoredReportMetadata): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.config.bucket,
+          Key: key,
+          Body: pdf,
+          ContentLength: pdf.length,
+          ContentType: 'application/pdf',
+          ContentDisposition: contentDisposition(metadata.fileName, asciiNameOf(key)),
+          ChecksumSHA256: Buffer.from(metadata.sha256, 'hex').toString('base64'),
+          Metadata: {
+            [META.template]: metadata.templateId,
+            [META.sha256]: metadata.sha256,
+            [META.pages]: String(metadata.pages),
+            [META.fileName]: encodeURIComponent(metadata.fileName),
+          },
+        }),
+      );
+    } catch (error) {
+      throw new StorageError(STORAGE_UNAVAILABLE, { cause: error });
+    }
+  }
+
+  async presignGet(key: string, expiresInSeconds: number, downloadName: string): Promise<SignedLink> {
+    // SigV4 dates have whole seconds; sign with a whole second so `expiresAt` is exact.
+    const signingDate = new Date(Math.floor(this.now().getTime() / 1000) * 1000);
+    try {
+      const url = await getSignedUrl(
+        this.client,
+        new GetObjectCommand({
+          Bucket: this.config.bucket,
+          Key: key,
+          // Overrides make the link download under the readable name even for objects stored
+          // before the name was set, and keep browsers from guessing another type.
+          ResponseContentDisposition: contentDisposition(downloadName, asciiNameOf(key)),
+          ResponseContentType: 'application/pdf',
+        }),
+        { expiresIn: expiresInSeconds, signingDate },
+      );
+      return { url, expiresAt: new Date(signingDate.getTime() + expiresInSeconds * 1000) };
+    } catch (error) {
+      throw new StorageError(STORAGE_UNAVAILABLE, { cause: error });
+    }
+  }
+
+  /** Closes the SDK's connection pool. */
+  close(): void {
+    this.client.destroy();
+  }
+}
