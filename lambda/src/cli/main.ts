@@ -13,6 +13,7 @@ import { ConfigError, DataValidationError, InvalidRequestError, isPdfExportError
 import { loadRenderConfig } from '../core/renderConfig';
 import { TemplateStore } from '../core/TemplateStore';
 import { serveCommand } from './serveCommand';
+import { batchCommand } from './batchCommand';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -104,6 +105,7 @@ function buildProgram(io: { stdout: (s: string) => void; stderr: (s: string) => 
     });
 
   program.addCommand(serveCommand(io));
+  program.addCommand(batchCommand(io));
 
   return program;
 }

@@ -110,3 +110,13 @@ export class MethodNotAllowedError extends PdfExportError {
 export class StorageError extends PdfExportError {
   readonly code = 'STORAGE_FAILED';
 }
+
+/** A batch ran to the end but some items failed; the manifest says which and why. */
+export class BatchItemsFailedError extends PdfExportError {
+  readonly code = 'BATCH_ITEMS_FAILED';
+}
+
+/** A batch was stopped (Ctrl-C) before every item was attempted; `--resume` finishes it. */
+export class BatchInterruptedError extends PdfExportError {
+  readonly code = 'BATCH_INTERRUPTED';
+}
