@@ -1,0 +1,152 @@
+import { Duration, Size, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PATHS } from '../projectPaths';
+import { ChromiumFontsLayer } from './ChromiumFontsLayer';
+
+/** Chromium on Lambda wants at least this much memory (DESIGN.md, Limits). */
+export const MIN_RENDER_MEMORY_MB = 1536;
+/** Cold start before the first render: unpacking Chromium into /tmp (~2 s) and launching it. */
+export const CHROMIUM_STARTUP_ALLOWANCE = Duration.seconds(6);
+/** Where templates/ lands in the bundle (TEMPLATES_DIR). */
+export const TEMPLATES_DIR_IN_LAMBDA = '/var/task/templates';
+
+export interface RenderSettings {
+  /** The layer holding Chromium and the fonts. */
+  readonly layer: ChromiumFontsLayer;
+  /**
+   * Upper bound of one HTML-to-PDF render (RENDER_TIMEOUT_MS). The function timeout must leave
+   * room for it plus Chromium's cold start.
+   * @default Duration.seconds(20)
+   */
+  readonly renderTimeout?: Duration;
+  /** MAX_HTML_BYTES. @default - the core's default (2 MiB) */
+  readonly maxHtmlBytes?: number;
+  /** MAX_PAGES. @default - the core's default (200) */
+  readonly maxPages?: number;
+}
+
+export interface ServiceFunctionProps {
+  /** TypeScript entry file exporting `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB. Render functions are refused below 1536 MB.
+   * @default 2048 with `render`, else 512
+   */
+  readonly memorySize?: number;
+  /**
+   * /tmp size. Chromium unpacks ~200 MB into /tmp once per container, and renders leave files.
+   * @default Size.mebibytes(1024) with `render`, else 512 MiB
+   */
+  readonly ephemeralStorageSize?: Size;
+  /** Ship templates/ in the bundle and set TEMPLATES_DIR. @default true with `render`, else false */
+  readonly withTemplates?: boolean;
+  /** Makes this a render function: attaches the layer, sets Chromium/fonts/limits variables. */
+  readonly render?: RenderSettings;
+  /** Extra environment variables. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Application log level (Lambda's JSON log format and POWERTOOLS_LOG_LEVEL). @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Reserved concurrency; caps cost and protects the account's pool. @default - unreserved */
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * A NodejsFunction with this service's defaults: nodejs22.x on x86_64 (the Chromium package ships
+ * x64 only), bundled by the local esbuild (no Docker) with the AWS SDK bundled in (pinned
+ * versions, not the runtime's), @sparticuz/chromium external (it is in the layer), source maps,
+ * JSON logs into a log group with retention, and `templates/` copied into the bundle when asked.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  /** The function timeout, for alarms on duration. */
+  readonly timeout: Duration;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const render = props.render;
+    const timeout = props.timeout ?? Duration.seconds(30);
+    const memorySize = props.memorySize ?? (render ? 2048 : 512);
+    const withTemplates = props.withTemplates ?? render !== undefined;
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'pdf-export',
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+    };
+    if (withTemplates) environment.TEMPLATES_DIR = TEMPLATES_DIR_IN_LAMBDA;
+    if (render) {
+      const renderTimeout = render.renderTimeout ?? Duration.seconds(20);
+      if (memorySize < MIN_RENDER_MEMORY_MB) {
+        throw new Error(`${id}: render functions need at least ${MIN_RENDER_MEMORY_MB} MB of memory; got ${memorySize}.`);
+      }
+      if (timeout.toMilliseconds() < renderTimeout.toMilliseconds() + CHROMIUM_STARTUP_ALLOWANCE.toMilliseconds()) {
+        throw new Error(
+          `${id}: the function timeout (${timeout.toSeconds()} s) must exceed the render timeout (${renderTimeout.toSeconds()} s) ` +
+            `by at least ${CHROMIUM_STARTUP_ALLOWANCE.toSeconds()} s for Chromium's cold start.`,
+        );
+      }
+      environment.CHROMIUM_PACK_DIR = ChromiumFontsLayer.CHROMIUM_PACK_DIR;
+      environment.FONTCONFIG_FILE = ChromiumFontsLayer.FONTCONFIG_FILE;
+      environment.RENDER_TIMEOUT_MS = String(renderTimeout.toMilliseconds());
+      if (render.maxHtmlBytes !== undefined) environment.MAX_HTML_BYTES = String(render.maxHtmlBytes);
+      if (render.maxPages !== undefined) environment.MAX_PAGES = String(render.maxPages);
+    }
+    Object.assign(environment, props.environment);
+
+    this.timeout = timeout;
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.X86_64,
+      memorySize,
+      timeout,
+      ephemeralStorageSize: props.ephemeralStorageSize ?? Size.mebibytes(render ? 1024 : 512),
+      layers: render ? [render.layer.layer] : [],
+      environment,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[props.logLevel ?? 'INFO'],
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      projectRoot: PATHS.root,
+      depsLockFilePath: PATHS.lockFile,
+      bundling: {
+        format: OutputFormat.CJS,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        logLevel: LogLevel.ERROR,
+        // The layer provides it, with its brotli files; bundling it would also break its bin/ path.
+        externalModules: render ? ['@sparticuz/chromium'] : [],
+        forceDockerBundling: false,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => (withTemplates ? [`cp -R "${inputDir}/templates" "${outputDir}/templates"`] : []),
+        },
+      },
+    });
+
+    Validations.of(this.function).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "AWSLambdaBasicExecutionRole only allows writing this function's own CloudWatch logs; it is the AWS-maintained minimum for a Lambda.",
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason: 'Pinned to nodejs22.x on purpose (DESIGN.md): the Chromium package and the bundle are tested on it; moving to a newer runtime is a deliberate change.',
+      },
+    );
+  }
+}

@@ -1,0 +1,447 @@
+/**
+ * The synthesized PdfExportStack, checked property by property: one synth for the whole file
+ * (bundling four functions and the 130 MB layer is the slow part), offline, no credentials,
+ * CloudFormation's built-in validation off, into a temp outdir deleted afterwards.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { PdfExportStack } from '../../infra/lib/PdfExportStack';
+import { RESULT_WRITER_V2_FLAG } from '../../infra/lib/constructs/BatchWorkflow';
+import { startLocalS3 } from '../../lambda/src/http/startLocalS3';
+import { resultsPrefix } from '../../lambda/src/infra-handlers/batchLayout';
+import { pdfFonts } from '../helpers/pdfTools';
+
+const root = resolve(__dirname, '..', '..');
+type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown> };
+
+/** Fn::Join of strings and intrinsics → one string with `<Ref>` / `<Logical.Attr>` placeholders. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, any>;
+  if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(flatten).join(v['Fn::Join'][0]);
+  if (v.Ref) return `<${v.Ref}>`;
+  if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
+  return JSON.stringify(value);
+}
+
+describe('PdfExportStack (synthesized)', () => {
+  let outdir: string;
+  let stack: PdfExportStack;
+  let template: Template;
+  let resources: Record<string, Resource>;
+  let synthMs: number;
+
+  const ofType = (type: string): [string, Resource][] => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const logicalId = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as never);
+  const fn = (name: 'httpFunction' | 'batchGroupFunction' | 'finalizeFunction' | 'batchApiFunction'): Resource =>
+    resources[logicalId(stack[name].function)];
+  const assetDir = (resource: Resource, codeKey: 'Code' | 'Content'): string =>
+    join(outdir, `asset.${String(resource.Properties[codeKey].S3Key).replace(/\.zip$/, '')}`);
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'pdf-export-cdk-'));
+    const started = Date.now();
+    const app = new App({ outdir, builtinCloudFormationValidation: false, context: { [RESULT_WRITER_V2_FLAG]: true } });
+    // As `npx cdk synth` offline: a region (the CLI's default) but no account, so ARNs carry <AWS::AccountId>.
+    stack = new PdfExportStack(app, 'PdfExportTest', { env: { region: 'eu-central-1' } });
+    template = Template.fromStack(stack);
+    synthMs = Date.now() - started;
+    resources = template.toJSON().Resources as Record<string, Resource>;
+  });
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('synthesizes offline in reasonable time', () => {
+    expect(synthMs).toBeLessThan(120_000);
+    expect(existsSync(join(outdir, 'PdfExportTest.template.json'))).toBe(true);
+  });
+
+  describe('bucket', () => {
+    it('blocks public access, encrypts, disables ACLs and logs access', () => {
+      const buckets = ofType('AWS::S3::Bucket');
+      expect(buckets).toHaveLength(2);
+      for (const [, bucket] of buckets) {
+        expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
+        expect(bucket.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+        expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+        expect(bucket.Properties.AccessControl).toBeUndefined();
+        expect(bucket).toMatchObject({ DeletionPolicy: 'Retain' });
+      }
+      const main = resources[logicalId(stack.reportBucket.bucket)];
+      expect(main.Properties.LoggingConfiguration).toEqual({
+        DestinationBucketName: { Ref: logicalId(stack.reportBucket.accessLogsBucket) },
+        LogFilePrefix: 'reports-bucket/',
+      });
+    });
+
+    it('expires reports after 30 days and batches after their own period, and aborts stale uploads', () => {
+      const rules = resources[logicalId(stack.reportBucket.bucket)].Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
+      expect(rules).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Id: 'expire-reports', Prefix: 'reports/', ExpirationInDays: 30, Status: 'Enabled' }),
+          expect.objectContaining({ Id: 'expire-batches', Prefix: 'batches/', ExpirationInDays: 30, Status: 'Enabled' }),
+          expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+        ]),
+      );
+    });
+
+    it('denies every request not made over TLS 1.2+', () => {
+      const policies = ofType('AWS::S3::BucketPolicy');
+      expect(policies).toHaveLength(2);
+      for (const [, policy] of policies) {
+        const statements = policy.Properties.PolicyDocument.Statement as Record<string, any>[];
+        expect(statements).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+          ]),
+        );
+        // Nothing is ever granted to everyone.
+        for (const s of statements.filter((s) => s.Effect === 'Allow')) expect(s.Principal).not.toEqual({ AWS: '*' });
+      }
+    });
+  });
+
+  describe('layer and functions', () => {
+    it('ships Chromium, its JS package and the fonts in one x86_64 layer', () => {
+      const layers = ofType('AWS::Lambda::LayerVersion');
+      expect(layers).toHaveLength(1);
+      const [, layer] = layers[0];
+      expect(layer.Properties.CompatibleArchitectures).toEqual(['x86_64']);
+      expect(layer.Properties.CompatibleRuntimes).toContain('nodejs22.x');
+      const dir = assetDir(layer, 'Content');
+      expect(readdirSync(join(dir, 'chromium')).sort()).toEqual(['al2023.tar.br', 'chromium.br', 'fonts.tar.br', 'swiftshader.tar.br']);
+      const fonts = readdirSync(join(dir, 'fonts')).filter((f) => f.endsWith('.ttf'));
+      expect(fonts.sort()).toEqual(['LXGWWenKai-Regular.ttf', 'NotoSansSC-Bold.ttf', 'NotoSansSC-Regular.ttf', 'NotoSerifSC-Bold.ttf', 'NotoSerifSC-Regular.ttf']);
+      const conf = readFileSync(join(dir, 'fonts', 'fonts.conf'), 'utf8');
+      expect(conf).toContain('<dir>/opt/fonts</dir>');
+      expect(conf).toContain('<dir>/opt/fonts/licensed</dir>');
+      expect(conf).toContain('<cachedir>/tmp/fontconfig-cache</cachedir>');
+      expect(conf).not.toContain(root);
+      // `require('@sparticuz/chromium')` resolves in the layer (Node adds /opt/nodejs/node_modules).
+      const pkgDir = join(dir, 'nodejs', 'node_modules', '@sparticuz', 'chromium');
+      const chromium = require(pkgDir) as { executablePath: unknown; args: string[] };
+      expect(typeof chromium.executablePath).toBe('function');
+      expect(chromium.args).toContain('--headless=\'shell\'');
+    });
+
+    it('runs every function on nodejs22.x/x86_64 with JSON logs into a log group with retention', () => {
+      const functions = ofType('AWS::Lambda::Function');
+      expect(functions).toHaveLength(4);
+      const logGroups = new Map(ofType('AWS::Logs::LogGroup'));
+      for (const [, f] of functions) {
+        expect(f.Properties.Runtime).toBe('nodejs22.x');
+        expect(f.Properties.Architectures).toEqual(['x86_64']);
+        expect(f.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO' });
+        const group = logGroups.get(f.Properties.LoggingConfig.LogGroup.Ref);
+        expect(group?.Properties.RetentionInDays).toBe(30);
+      }
+      for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+    });
+
+    it('sizes the render functions for Chromium and wires its environment', () => {
+      const layerRef = { Ref: ofType('AWS::Lambda::LayerVersion')[0][0] };
+      for (const name of ['httpFunction', 'batchGroupFunction'] as const) {
+        const f = fn(name).Properties;
+        expect(f.MemorySize).toBeGreaterThanOrEqual(1536);
+        expect(f.EphemeralStorage.Size).toBeGreaterThanOrEqual(1024);
+        expect(f.Layers).toEqual([layerRef]);
+        const env = f.Environment.Variables;
+        expect(env).toMatchObject({
+          CHROMIUM_PACK_DIR: '/opt/chromium',
+          FONTCONFIG_FILE: '/opt/fonts/fonts.conf',
+          TEMPLATES_DIR: '/var/task/templates',
+          RENDER_TIMEOUT_MS: '20000',
+          REPORTS_BUCKET: { Ref: logicalId(stack.reportBucket.bucket) },
+        });
+        // Timeout above the render timeout plus Chromium's cold start.
+        expect(f.Timeout * 1000).toBeGreaterThan(Number(env.RENDER_TIMEOUT_MS) + 5000);
+      }
+      expect(fn('httpFunction').Properties.Timeout).toBeLessThanOrEqual(30);
+      expect(fn('httpFunction').Properties.Environment.Variables).toMatchObject({ LINK_EXPIRY_SECONDS: '3600', MAX_CONCURRENT_RENDERS: '1' });
+      expect(fn('batchApiFunction').Properties.Environment.Variables).toMatchObject({
+        BATCH_STATE_MACHINE_ARN: { Ref: logicalId(stack.batch.stateMachine) },
+        TEMPLATES_DIR: '/var/task/templates',
+      });
+      for (const name of ['finalizeFunction', 'batchApiFunction'] as const) expect(fn(name).Properties.Layers).toBeUndefined();
+    });
+
+    it('bundles the handlers with templates/ and leaves @sparticuz/chromium to the layer', () => {
+      const http = assetDir(fn('httpFunction'), 'Code');
+      expect(existsSync(join(http, 'templates', 'county-annual-report', 'template.html'))).toBe(true);
+      expect(existsSync(join(http, 'templates', 'county-annual-report', 'schema.json'))).toBe(true);
+      const code = readFileSync(join(http, 'index.js'), 'utf8');
+      expect(code).toMatch(/require\("@sparticuz\/chromium"\)/);
+      expect(code).not.toContain('chromium.br');
+      expect(existsSync(join(assetDir(fn('batchGroupFunction'), 'Code'), 'templates', 'county-annual-report', 'template.html'))).toBe(true);
+      expect(existsSync(join(assetDir(fn('finalizeFunction'), 'Code'), 'templates'))).toBe(false);
+    });
+
+    it('the bundled HTTP handler prints a report with the layer\'s Chromium and fonts (Lambda layout simulated)', async () => {
+      const layerDir = assetDir(ofType('AWS::Lambda::LayerVersion')[0][1], 'Content');
+      const taskDir = assetDir(fn('httpFunction'), 'Code');
+      const work = mkdtempSync(join(tmpdir(), 'pdf-export-lambda-'));
+      const s3 = await startLocalS3({ directory: join(work, 's3'), port: 0, bucket: 'smoke' });
+      try {
+        // The layer's fonts.conf names /opt/fonts; here the same fonts are found where the asset is.
+        const conf = readFileSync(join(layerDir, 'fonts', 'fonts.conf'), 'utf8')
+          .replace(/\/opt\/fonts/g, join(layerDir, 'fonts'))
+          .replace('/tmp/fontconfig-cache', join(work, 'fc-cache'));
+        writeFileSync(join(work, 'fonts.conf'), conf);
+        const variables = fn('httpFunction').Properties.Environment.Variables as Record<string, unknown>;
+        const env: Record<string, string> = {
+          PATH: process.env.PATH ?? '',
+          HOME: work,
+          ...Object.fromEntries(Object.entries(variables).filter(([, v]) => typeof v === 'string')),
+          NODE_PATH: join(layerDir, 'nodejs', 'node_modules'),
+          CHROMIUM_PACK_DIR: join(layerDir, 'chromium'),
+          FONTCONFIG_FILE: join(work, 'fonts.conf'),
+          TEMPLATES_DIR: join(taskDir, 'templates'),
+          REPORTS_BUCKET: 'smoke',
+          S3_ENDPOINT: s3.endpoint,
+          S3_FORCE_PATH_STYLE: 'true',
+          S3_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
+          EVENT: JSON.stringify({
+            version: '2.0',
+            rawPath: '/reports',
+            headers: { 'content-type': 'application/json' },
+            requestContext: { http: { method: 'POST', path: '/reports' }, requestId: 'smoke', stage: '$default' },
+            body: JSON.stringify({ template: 'county-annual-report', data: JSON.parse(readFileSync(join(root, 'templates', 'county-annual-report', 'samples', 'qinglan.json'), 'utf8')) }),
+            isBase64Encoded: false,
+          }),
+        };
+        const script =
+          "require('./index.js').handler(JSON.parse(process.env.EVENT)).then(" +
+          "(r) => { process.stdout.write('\\n@@RESULT@@' + JSON.stringify(r)); process.exit(0); }, (e) => { console.error(e); process.exit(1); })";
+        const stdout = await new Promise<string>((ok, fail) =>
+          execFile(process.execPath, ['-e', script], { cwd: taskDir, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, out, err) =>
+            error ? fail(new Error(`${error.message}\n${err}`)) : ok(out),
+          ),
+        );
+        const result = JSON.parse(stdout.split('@@RESULT@@')[1]) as { statusCode: number; body: string };
+        expect(result.statusCode).toBe(201);
+        const body = JSON.parse(result.body) as { url: string; pages: number };
+        const pdf = Buffer.from(await (await fetch(body.url)).arrayBuffer());
+        expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+        const fonts = pdfFonts(pdf);
+        expect(fonts.length).toBeGreaterThan(0);
+        expect(fonts.every((f) => f.embedded && f.type !== 'Type 3')).toBe(true);
+        expect(fonts.some((f) => /NotoSerifSC/.test(f.name))).toBe(true);
+      } finally {
+        await s3.close();
+        rmSync(work, { recursive: true, force: true });
+      }
+    });
+
+    it('grants each function only its own key prefix', () => {
+      const policyOf = (name: 'httpFunction' | 'batchGroupFunction' | 'finalizeFunction' | 'batchApiFunction'): Record<string, any>[] => {
+        const role = fn(name).Properties.Role['Fn::GetAtt'][0] as string;
+        const [, policy] = ofType('AWS::IAM::Policy').find(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))!;
+        return policy.Properties.PolicyDocument.Statement as Record<string, any>[];
+      };
+      const objectResources = (statements: Record<string, any>[]): string[] =>
+        statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:') && a !== 's3:ListBucket')).map((s) => flatten(s.Resource));
+      const bucket = logicalId(stack.reportBucket.bucket);
+      expect(objectResources(policyOf('httpFunction'))).toEqual([`<${bucket}.Arn>/reports/*`]);
+      for (const name of ['batchGroupFunction', 'finalizeFunction', 'batchApiFunction'] as const) {
+        expect(objectResources(policyOf(name))).toEqual([`<${bucket}.Arn>/batches/*`]);
+      }
+      const actions = policyOf('httpFunction').flatMap((s) => [s.Action].flat());
+      expect(actions.sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+      const api = policyOf('batchApiFunction');
+      expect(api).toEqual(expect.arrayContaining([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: logicalId(stack.batch.stateMachine) } })]));
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('routes exactly the contract, every route but GET /health behind IAM authorization', () => {
+      const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+      expect(routes.map((r) => r.RouteKey).sort()).toEqual(
+        ['GET /batches/{id}', 'GET /health', 'GET /reports/{id}', 'GET /templates', 'GET /templates/{id}', 'POST /batches', 'POST /reports'].sort(),
+      );
+      for (const route of routes) {
+        expect(route.AuthorizationType).toBe(route.RouteKey === 'GET /health' ? 'NONE' : 'AWS_IAM');
+      }
+      expect(routes.some((r) => r.RouteKey === '$default' || String(r.RouteKey).includes('{proxy+}'))).toBe(false);
+    });
+
+    it('sends /batches to the batch API function and the rest to the render function', () => {
+      const integrations = new Map(ofType('AWS::ApiGatewayV2::Integration'));
+      const target = (routeKey: string): string => {
+        const [, route] = ofType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === routeKey)!;
+        const integrationId = flatten(route.Properties.Target).replace(/^integrations\/</, '').replace(/>$/, '');
+        return flatten(integrations.get(integrationId)!.Properties.IntegrationUri);
+      };
+      expect(target('POST /reports')).toBe(`<${logicalId(stack.httpFunction.function)}.Arn>`);
+      expect(target('GET /health')).toBe(`<${logicalId(stack.httpFunction.function)}.Arn>`);
+      expect(target('POST /batches')).toBe(`<${logicalId(stack.batchApiFunction.function)}.Arn>`);
+      expect(target('GET /batches/{id}')).toBe(`<${logicalId(stack.batchApiFunction.function)}.Arn>`);
+    });
+
+    it('throttles the stage and writes JSON access logs', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logicalId(stack.api.accessLogs), 'Arn'] }, Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+      });
+    });
+  });
+
+  describe('batch state machine', () => {
+    let definition: Record<string, any>;
+    beforeAll(() => {
+      const [, machine] = ofType('AWS::StepFunctions::StateMachine')[0];
+      definition = JSON.parse(flatten(machine.Properties.DefinitionString)) as Record<string, any>;
+    });
+
+    it('has a DISTRIBUTED map per item format, reading the items file from S3', () => {
+      const maps = Object.entries(definition.States as Record<string, any>).filter(([, s]) => s.Type === 'Map');
+      expect(maps.map(([name]) => name).sort()).toEqual(['RenderCsvItems', 'RenderJsonlItems']);
+      const bucket = `<${logicalId(stack.reportBucket.bucket)}>`;
+      for (const [name, map] of maps) {
+        expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+        expect(map.ItemReader).toMatchObject({
+          Resource: 'arn:<AWS::Partition>:states:::s3:getObject',
+          ReaderConfig: { InputType: name === 'RenderCsvItems' ? 'CSV' : 'JSONL' },
+          Parameters: { Bucket: bucket, 'Key.$': '$.itemsKey' },
+        });
+        expect(map.ItemBatcher).toEqual({
+          MaxItemsPerBatch: 10,
+          MaxInputBytesPerBatch: 200 * 1024,
+          BatchInput: { 'template.$': '$.template', 'batchId.$': '$.batchId' },
+        });
+        expect(map.MaxConcurrency).toBe(40);
+        expect(map.ToleratedFailurePercentage).toBe(10);
+        expect(map.ResultWriter).toEqual({
+          Resource: 'arn:<AWS::Partition>:states:::s3:putObject',
+          Parameters: { Bucket: bucket, 'Prefix.$': '$.execution.resultsPrefix' },
+        });
+        const [task] = Object.values(map.ItemProcessor.States as Record<string, any>);
+        expect(task.Resource).toBe(`<${logicalId(stack.batchGroupFunction.function)}.Arn>`);
+        expect(task.Retry.flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals)).toEqual(expect.arrayContaining(['Sandbox.Timedout', 'Lambda.ServiceException']));
+        expect(map.Next).toBe('WriteManifest');
+        expect(map.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.mapError', Next: 'WriteManifest' }]);
+      }
+      expect(definition.States.WriteManifest).toMatchObject({ Type: 'Task', Resource: `<${logicalId(stack.finalizeFunction.function)}.Arn>`, Next: 'MapFailed' });
+      expect(definition.States.WriteManifest.Parameters).toBeUndefined();
+    });
+
+    it('computes the ResultWriter prefix the finalize function reads', () => {
+      expect(definition.States.RecordStart).toMatchObject({
+        Type: 'Pass',
+        ResultPath: '$.execution',
+        Parameters: { 'startedAt.$': '$$.Execution.StartTime', 'resultsPrefix.$': "States.Format('batches/{}/{}/results', $.template, $.batchId)" },
+      });
+      expect(resultsPrefix({ template: 't', batchId: 'b' })).toBe('batches/t/b/results');
+    });
+
+    it('refuses malformed input before touching S3', () => {
+      expect(definition.StartAt).toBe('CheckInput');
+      expect(definition.States.CheckInput.Default).toBe('InvalidInput');
+      expect(JSON.stringify(definition.States.CheckInput)).toContain('"StringMatches":"batches/*"');
+    });
+
+    it('logs every event without execution data, traces, and times out', () => {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+        TracingConfiguration: { Enabled: true },
+      });
+      expect(definition.TimeoutSeconds).toBe(6 * 3600);
+    });
+
+    it('keeps the ResultWriterV2 feature flag on in cdk.json', () => {
+      const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+      expect(cdkJson.context[RESULT_WRITER_V2_FLAG]).toBe(true);
+    });
+  });
+
+  describe('operations', () => {
+    it('alarms on errors, throttles and near-timeout duration of every function, failed batches and API 5xx', () => {
+      const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+      const topic = logicalId(stack.alarms.topic);
+      for (const alarm of alarms) {
+        expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+        expect(alarm.TreatMissingData).toBe('notBreaching');
+      }
+      for (const name of ['httpFunction', 'batchGroupFunction', 'finalizeFunction', 'batchApiFunction'] as const) {
+        const id = logicalId(stack[name].function);
+        const on = (metric: string): Record<string, any>[] =>
+          alarms.filter((a) => a.MetricName === metric && (a.Dimensions as { Value: { Ref: string } }[])?.some((d) => d.Value.Ref === id));
+        expect(on('Errors')).toHaveLength(1);
+        expect(on('Throttles')).toHaveLength(1);
+        const [duration] = on('Duration');
+        expect(duration).toMatchObject({ Statistic: 'Maximum', Threshold: Math.round(fn(name).Properties.Timeout * 1000 * 0.8) });
+      }
+      const failedBatches = alarms.find((a) => JSON.stringify(a.Metrics ?? []).includes('ExecutionsFailed'));
+      expect(failedBatches).toBeDefined();
+      expect(JSON.stringify(failedBatches!.Metrics)).toContain('ExecutionsTimedOut');
+      expect(alarms.some((a) => a.MetricName === '5xx' && a.Namespace === 'AWS/ApiGateway')).toBe(true);
+      expect(alarms).toHaveLength(4 * 3 + 2);
+    });
+
+    it('encrypts the alarm topic with a rotated key CloudWatch may use, TLS only', () => {
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    });
+
+    it('outputs the API URL, bucket and state machine', () => {
+      const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+      expect(flatten(outputs.ApiUrl.Value)).toMatch(/^https:\/\/<.+>\.execute-api\.eu-central-1\.<AWS::URLSuffix>\/$/);
+      expect(outputs.BucketName.Value).toEqual({ Ref: logicalId(stack.reportBucket.bucket) });
+      expect(outputs.StateMachineArn.Value).toEqual({ Ref: logicalId(stack.batch.stateMachine) });
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('reports no unacknowledged finding', () => {
+      const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+      const findings = report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+      expect(findings).toEqual([]);
+      expect(report.success).toBe(true);
+    });
+
+    it('gives every acknowledgement a written reason', () => {
+      const acknowledged: { path: string; id: string; reason: string }[] = [];
+      const walk = (node: IConstruct): void => {
+        for (const entry of node.node.metadata) {
+          if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+          for (const [id, value] of Object.entries(entry.data as Record<string, unknown>)) {
+            const reason = typeof value === 'string' ? value : String((value as { reason?: unknown })?.reason ?? '');
+            acknowledged.push({ path: node.node.path, id, reason });
+          }
+        }
+        node.node.children.forEach(walk);
+      };
+      walk(stack);
+      expect(acknowledged.length).toBeGreaterThan(5);
+      for (const a of acknowledged) {
+        expect(a.id).toMatch(/AwsSolutions-/);
+        expect(a.reason.length).toBeGreaterThan(40);
+      }
+      // Wildcards are acknowledged finding by finding, never as a blanket rule.
+      expect(acknowledged.filter((a) => /AwsSolutions-IAM5$/.test(a.id))).toEqual([]);
+    });
+  });
+});
