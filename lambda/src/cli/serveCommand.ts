@@ -37,6 +37,7 @@ function describe(server: DevServer): string {
   const sample = templates[0] ?? '<template>';
   return [
     `pdf-export: serving ${url}`,
+    ...(server.playground ? [`  open:      ${url}/ in a browser: pick a template, edit the data, watch the PDF (docs/playground.md)`] : []),
     `  templates: ${templates.join(', ') || '(none)'}`,
     `  storage:   ${storage}`,
     `  try:       curl -s ${url}/templates/${sample}`,

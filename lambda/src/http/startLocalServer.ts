@@ -20,6 +20,12 @@ export interface LocalServerOptions {
   readonly maxBodyBytes: number;
   /** How long `close()` lets requests in progress finish before cutting their connections. */
   readonly shutdownGraceMs?: number;
+  /**
+   * Local-only routes answered before the API (the playground page and its batch routes): return
+   * true when the request was answered, false to let `handle` answer it. They read the raw node
+   * request themselves (their own body limits, binary responses) and never reach Lambda.
+   */
+  readonly intercept?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface LocalServer {
@@ -59,6 +65,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
     try {
+      if (options.intercept && (await options.intercept(req, res))) return;
       const body = await readBody(req, options.maxBodyBytes);
       if (body === undefined) {
         const declared = req.headers['content-length'] ?? 'more than that';

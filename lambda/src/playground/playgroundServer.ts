@@ -1,0 +1,353 @@
+/**
+ * The playground: the page `npm start` serves at `/` (pick a template, fill in the form, watch the
+ * PDF) and the local-only routes it needs beyond the HTTP API. It lives in the dev server only;
+ * the Lambda handler and handleHttpRequest know nothing of it.
+ *
+ *   GET  /                                      the page (static files under lambda/src/playground/static)
+ *   GET  /playground/<file>.js|.css|.svg        its scripts, styles and icon
+ *   GET  /playground/templates/{id}/samples/{name}  one sample's data (GET /templates/{id} has only the first)
+ *   GET  /playground/templates/{id}/example.jsonl   the samples as a batch items file
+ *   GET  /playground/reports/{id}.pdf            a stored report, inline, same origin: the preview frame
+ *   POST /playground/batches?template=&name=&volume=1   raw items file → 202 {id, …}
+ *   GET  /playground/batches/{id}                progress, per-item states and the manifest
+ *   GET  /playground/batches/{id}/reports.zip | volume.pdf | manifest.json | files/{name}.pdf
+ *
+ * Everything else falls through to the HTTP API. The page is a developer tool bound to 127.0.0.1,
+ * but a web page in the same browser can still aim requests at it, so requests must name this
+ * server as their Host (no DNS rebinding) and state-changing ones must come from its own origin
+ * with a content type a cross-site form cannot send (no CSRF).
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { TextDecoder } from 'node:util';
+import { batchFormatOf } from '../batch/parseBatchItems';
+import {
+  InvalidRequestError,
+  LimitExceededError,
+  MethodNotAllowedError,
+  RendererBusyError,
+  RouteNotFoundError,
+  StorageError,
+  UnsupportedMediaTypeError,
+} from '../core/errors';
+import { findProjectRoot } from '../core/renderConfig';
+import type { HttpApp } from '../http/createHttpApp';
+import { errorResponse } from '../http/errorResponse';
+import type { HttpLogger } from '../http/handleHttpRequest';
+import type { HttpResponse } from '../http/httpMessages';
+import { jsonResponse } from '../http/httpMessages';
+import { contentDisposition, fileNameOfContentDisposition } from '../storage/contentDisposition';
+import { BatchJobs, JOB_ID, MANIFEST_FILE, VOLUME_FILE, ZIP_FILE } from './BatchJobs';
+import type { PlaygroundConfig } from './playgroundConfig';
+
+/** The page's static files: plain HTML, CSS and ES modules, no build step. */
+export function playgroundStaticDir(): string {
+  return join(findProjectRoot(), 'lambda', 'src', 'playground', 'static');
+}
+
+/**
+ * The page runs only its own scripts and styles; it talks only to this server and frames only
+ * this server's PDF previews. The signed download links point at S3, but following a link is a
+ * navigation, which CSP does not restrict.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const STATIC_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+const STATIC_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*\.(?:js|css|svg)$/;
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+export interface PlaygroundOptions {
+  readonly app: HttpApp;
+  readonly config: PlaygroundConfig;
+  readonly logger: HttpLogger;
+}
+
+export interface Playground {
+  /** Serves the request if it is the playground's; false lets the HTTP API answer it. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Lets a running batch finish the documents in progress, then closes the batch browsers. */
+  close(): Promise<void>;
+}
+
+class ForbiddenError extends Error {}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RouteNotFoundError(`Malformed path segment ${segment.slice(0, 60)}.`);
+  }
+}
+
+function sendResponse(res: ServerResponse, response: HttpResponse): void {
+  res.writeHead(response.statusCode, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+  res.end(response.body);
+}
+
+function sendBody(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer | string, head: boolean): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) });
+  res.end(head ? undefined : body);
+}
+
+/** Reads a request body up to `max` bytes; LimitExceededError beyond (the rest is not kept). */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > max) {
+      req.resume();
+      reject(new LimitExceededError(`The file is ${declared} bytes, over the playground's limit of ${max} (PLAYGROUND_MAX_UPLOAD_BYTES); use \`pdf-export batch\` for larger files.`));
+      return;
+    }
+    let size = 0;
+    const chunks: Buffer[] = [];
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        failed = true;
+        chunks.length = 0;
+      } else if (!failed) chunks.push(chunk);
+    });
+    req.on('end', () =>
+      failed
+        ? reject(new LimitExceededError(`The file is over the playground's limit of ${max} bytes (PLAYGROUND_MAX_UPLOAD_BYTES); use \`pdf-export batch\` for larger files.`))
+        : resolve(Buffer.concat(chunks)),
+    );
+    req.on('error', reject);
+  });
+}
+
+/** DNS rebinding: a hostile page's own host name resolving to 127.0.0.1 arrives with its Host header. */
+function checkHost(req: IncomingMessage): string {
+  const port = req.socket.localPort;
+  const host = req.headers.host ?? '';
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+    throw new ForbiddenError(`The playground answers only requests for http://127.0.0.1:${port}/; got Host "${host.slice(0, 100)}".`);
+  }
+  return `http://${host}`;
+}
+
+/** CSRF: state-changing requests must come from the page itself. */
+function checkSameOrigin(req: IncomingMessage, origin: string): void {
+  const from = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  if ((from !== undefined && from !== origin) || (site !== undefined && site !== 'same-origin')) {
+    throw new ForbiddenError('Batches can be started only from the playground page itself.');
+  }
+}
+
+export function createPlayground(options: PlaygroundOptions): Playground {
+  const { app, config, logger } = options;
+  const staticDir = playgroundStaticDir();
+  if (!existsSync(join(staticDir, 'index.html'))) {
+    throw new Error(`The playground's page is missing: ${join(staticDir, 'index.html')}`);
+  }
+  // The names are fixed at start-up; the contents are read per request, so edits show on reload.
+  const staticNames = new Set(readdirSync(staticDir).filter((name) => STATIC_NAME.test(name)));
+  const templates = app.renderer.reports.templates;
+  const jobs = new BatchJobs({
+    dir: join(config.dir, 'batches'),
+    templates,
+    renderConfig: app.config.render,
+    concurrency: config.batchConcurrency,
+    keep: config.keepBatches,
+    onBlockedRequest: (url) => logger.warn('document request blocked', { url: url.slice(0, 300) }),
+    onError: (message, error) => logger.error(message, { error }),
+  });
+
+  const serveStatic = async (res: ServerResponse, name: string, head: boolean): Promise<void> => {
+    const ext = name.slice(name.lastIndexOf('.'));
+    const body = await readFile(join(staticDir, name));
+    const headers: Record<string, string> = { 'content-type': STATIC_TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-cache' };
+    if (ext === '.html') Object.assign(headers, { 'content-security-policy': PAGE_CSP, 'x-frame-options': 'DENY', 'cross-origin-opener-policy': 'same-origin' });
+    sendBody(res, 200, headers, body, head);
+  };
+
+  const sendFile = async (
+    res: ServerResponse,
+    path: string,
+    type: string,
+    names: { fileName: string; ascii: string },
+    disposition: 'inline' | 'attachment',
+    head: boolean,
+  ): Promise<void> => {
+    const { size } = await stat(path);
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': type,
+      'content-length': size,
+      'content-disposition': contentDisposition(names.fileName, names.ascii).replace(/^attachment/, disposition),
+      'cache-control': 'no-store',
+      'x-frame-options': 'SAMEORIGIN',
+    });
+    if (head) res.end();
+    else await pipeline(createReadStream(path), res);
+  };
+
+  /** A stored report, fetched through its signed link and served inline from this origin. */
+  const previewPdf = async (res: ServerResponse, id: string, head: boolean): Promise<void> => {
+    const link = await app.service.link(id);
+    let upstream: Response;
+    try {
+      upstream = await fetch(link.url, { signal: AbortSignal.timeout(15_000) });
+    } catch (error) {
+      throw new StorageError('The stored report could not be read.', { cause: error });
+    }
+    if (!upstream.ok) throw new StorageError(`Reading the stored report answered ${upstream.status}.`);
+    const pdf = Buffer.from(await upstream.arrayBuffer());
+    const name = fileNameOfContentDisposition(upstream.headers.get('content-disposition') ?? '') ?? `${id}.pdf`;
+    sendBody(
+      res,
+      200,
+      {
+        'content-type': 'application/pdf',
+        'content-disposition': contentDisposition(name, `${id}.pdf`).replace(/^attachment/, 'inline'),
+        // Ids are content hashes: the same id is always the same document.
+        'cache-control': 'private, max-age=3600',
+        'x-frame-options': 'SAMEORIGIN',
+      },
+      pdf,
+      head,
+    );
+  };
+
+  const startBatch = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    // Not a type a cross-site <form> can send, so a browser would have to ask first (CORS), and is refused.
+    if (type !== 'application/octet-stream') {
+      throw new UnsupportedMediaTypeError('Send the items file as the raw request body with "Content-Type: application/octet-stream".');
+    }
+    const templateId = url.searchParams.get('template') ?? '';
+    const source = (url.searchParams.get('name') ?? '').slice(0, 200);
+    if (templateId === '') throw new InvalidRequestError('Name the template: ?template=<id>.', { details: [{ path: 'template', message: 'is required' }] });
+    const format = batchFormatOf(source);
+    const bytes = await readBody(req, config.maxUploadBytes);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new InvalidRequestError('The file is not UTF-8 text; save it as UTF-8 (Excel: "CSV UTF-8").');
+    }
+    const view = await jobs.start({ templateId, format, text, source, volume: url.searchParams.get('volume') === '1' });
+    logger.info('playground batch started', { requestId, batchId: view.id, template: view.template, items: view.counts.total });
+    sendResponse(res, jsonResponse(202, view, requestId, { location: `/playground/batches/${view.id}` }));
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    const head = method === 'HEAD';
+    const only = (...allowed: string[]): void => {
+      const accepted = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+      if (!accepted.includes(method)) throw new MethodNotAllowedError(`${method} is not supported on ${path}; use ${allowed.join(' or ')}.`, allowed);
+    };
+    let m: RegExpExecArray | null;
+
+    if (path === '/' || path === '/index.html') {
+      only('GET');
+      return serveStatic(res, 'index.html', head);
+    }
+    if ((m = /^\/playground\/([^/]+)$/.exec(path)) && staticNames.has(m[1])) {
+      only('GET');
+      return serveStatic(res, m[1], head);
+    }
+    if ((m = /^\/playground\/templates\/([^/]+)\/samples\/([^/]+)$/.exec(path))) {
+      only('GET');
+      const template = templates.get(decode(m[1]));
+      const name = decode(m[2]);
+      if (!template.samples.includes(name)) throw new RouteNotFoundError(`Template ${template.id} has no sample "${name.slice(0, 60)}"; it has ${template.samples.join(', ') || 'none'}.`);
+      return sendResponse(res, jsonResponse(200, { template: template.id, name, data: template.sampleData[name] }, requestId));
+    }
+    if ((m = /^\/playground\/templates\/([^/]+)\/example\.jsonl$/.exec(path))) {
+      only('GET');
+      const template = templates.get(decode(m[1]));
+      const lines = template.samples.map((name) => JSON.stringify({ id: name, data: template.sampleData[name] }));
+      return sendBody(
+        res,
+        200,
+        { 'content-type': 'application/x-ndjson; charset=utf-8', 'content-disposition': contentDisposition(`${template.id}-examples.jsonl`), 'cache-control': 'no-cache' },
+        lines.map((line) => `${line}\n`).join(''),
+        head,
+      );
+    }
+    if ((m = /^\/playground\/reports\/([^/]+)\.pdf$/.exec(path))) {
+      only('GET');
+      return previewPdf(res, decode(m[1]), head);
+    }
+    if (path === '/playground/batches') {
+      only('POST');
+      checkSameOrigin(req, `http://${req.headers.host}`);
+      return startBatch(req, res, url, requestId);
+    }
+    if ((m = /^\/playground\/batches\/([^/]+)(?:\/(reports\.zip|volume\.pdf|manifest\.json|files\/[^/]+))?$/.exec(path))) {
+      only('GET');
+      const id = m[1];
+      const view = JOB_ID.test(id) ? jobs.view(id) : undefined;
+      if (!view) throw new RouteNotFoundError(`No batch ${id.slice(0, 40)} in this server's memory; batches are forgotten when the server restarts.`);
+      const file = m[2];
+      if (file === undefined) return sendResponse(res, jsonResponse(200, view, requestId));
+      const name = file.startsWith('files/') ? decode(file.slice('files/'.length)) : file;
+      const filePath = jobs.filePath(id, name);
+      if (!filePath) throw new RouteNotFoundError(`Batch ${id} has no ${name.slice(0, 80)} (yet).`);
+      const title = view.templateTitle;
+      if (name === ZIP_FILE) return sendFile(res, filePath, 'application/zip', { fileName: `${title}-${id}.zip`, ascii: `reports-${id}.zip` }, 'attachment', head);
+      if (name === VOLUME_FILE) return sendFile(res, filePath, 'application/pdf', { fileName: `${title}汇编-${id}.pdf`, ascii: `volume-${id}.pdf` }, 'attachment', head);
+      if (name === MANIFEST_FILE) return sendFile(res, filePath, 'application/json; charset=utf-8', { fileName: `manifest-${id}.json`, ascii: `manifest-${id}.json` }, 'attachment', head);
+      return sendFile(res, filePath, 'application/pdf', { fileName: name, ascii: `report-${id}.pdf` }, 'inline', head);
+    }
+    throw new RouteNotFoundError(`No such playground resource: ${method} ${path.slice(0, 200)}.`);
+  };
+
+  return {
+    async handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (!(url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/playground/') || url.pathname === '/playground')) return false;
+      const requestId = randomUUID();
+      try {
+        checkHost(req);
+        await route(req, res, url, requestId);
+      } catch (error) {
+        if (res.headersSent) {
+          res.destroy();
+        } else if (error instanceof ForbiddenError) {
+          sendResponse(res, jsonResponse(403, { error: { code: 'FORBIDDEN', message: error.message, details: [], requestId } }, requestId));
+        } else {
+          const response = errorResponse(error, requestId);
+          const log = { requestId, path: url.pathname.slice(0, 200), status: response.statusCode };
+          if (response.statusCode >= 500 && !(error instanceof RendererBusyError)) logger.error('playground request failed', { ...log, error });
+          else logger.warn('playground request refused', { ...log, reason: (error as Error).message });
+          sendResponse(res, response);
+        }
+      }
+      return true;
+    },
+    close: () => jobs.close(),
+  };
+}

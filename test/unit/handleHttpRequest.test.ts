@@ -1,0 +1,169 @@
+/**
+ * Request parsing and routing of the framework-free HTTP core, with a stand-in report service
+ * (storage and Chromium are exercised by the integration tests).
+ */
+import { DataValidationError, RendererBusyError, ReportNotFoundError, TemplateNotFoundError } from '../../lambda/src/core/errors';
+import type { ReportLink, ReportOutcome } from '../../lambda/src/core/ReportService';
+import { handleHttpRequest, type HttpDependencies } from '../../lambda/src/http/handleHttpRequest';
+import type { HttpRequest } from '../../lambda/src/http/httpMessages';
+
+const LINK: ReportLink = {
+  id: `t.${'a'.repeat(32)}`,
+  key: `reports/t/${'a'.repeat(32)}.pdf`,
+  url: 'http://127.0.0.1:1/b/k?X-Amz-Signature=x',
+  expiresAt: '2030-01-01T00:00:00.000Z',
+  bytes: 1234,
+  pages: 5,
+  sha256: 'f'.repeat(64),
+};
+
+function setup(create: (template: string, data: unknown) => Promise<ReportOutcome> = async () => ({ link: LINK, templateId: 't', rendered: true, renderMs: 42 })) {
+  const calls: { template: string; data: unknown }[] = [];
+  const logs: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
+  const deps: HttpDependencies = {
+    service: {
+      create: async (template, data) => {
+        calls.push({ template, data });
+        return create(template, data);
+      },
+      link: async (id) => {
+        if (id !== LINK.id) throw new ReportNotFoundError(`No report with id "${id}".`);
+        return LINK;
+      },
+      stats: () => ({ active: 0, queued: 0, renders: 1, storedHits: 0 }),
+    },
+    templates: {
+      list: () => [{ id: 't', title: 'T', description: 'd', samples: ['s'] }],
+      get: (id) => {
+        if (id !== 't') throw new TemplateNotFoundError(`Unknown template "${id}".`);
+        return { id: 't', title: 'T', description: 'd', samples: ['s'], schema: { type: 'object' }, sampleData: { s: { a: 1 } } } as never;
+      },
+    },
+    config: { maxBodyBytes: 100 },
+    logger: {
+      info: (message, attributes) => void logs.push({ level: 'info', message, attributes }),
+      warn: (message, attributes) => void logs.push({ level: 'warn', message, attributes }),
+      error: (message, attributes) => void logs.push({ level: 'error', message, attributes }),
+    },
+  };
+  return { deps, calls, logs };
+}
+
+const request = (overrides: Partial<HttpRequest>): HttpRequest => ({
+  method: 'GET',
+  path: '/',
+  headers: {},
+  body: undefined,
+  isBase64Encoded: false,
+  requestId: 'req-1',
+  ...overrides,
+});
+const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }, base64 = false): HttpRequest =>
+  request({ method: 'POST', path: '/reports', headers, body: base64 ? Buffer.from(body).toString('base64') : body, isBase64Encoded: base64 });
+
+const code = (response: { body: string }): string => JSON.parse(response.body).error?.code;
+
+describe('handleHttpRequest', () => {
+  it('creates a report from JSON, plain or base64, with a BOM or a +json type', async () => {
+    const { deps, calls } = setup();
+    const bodies = [
+      post('{"template":"t","data":{"a":1}}'),
+      post('{"template":"t","data":{"a":1}}', { 'Content-Type': 'application/json; charset=UTF-8' }, true),
+      post('\uFEFF{"template":"t","data":{"a":1}}', { 'content-type': 'application/vnd.report+json' }),
+    ];
+    for (const body of bodies) {
+      const response = await handleHttpRequest(body, deps);
+      expect(response.statusCode).toBe(201);
+      expect(JSON.parse(response.body)).toEqual(LINK);
+      expect(response.headers).toMatchObject({ location: `/reports/${LINK.id}`, 'x-report-cache': 'miss', 'x-request-id': 'req-1' });
+    }
+    expect(calls).toEqual(Array(3).fill({ template: 't', data: { a: 1 } }));
+  });
+
+  it('checks size before type, and type before parsing', async () => {
+    const { deps, calls } = setup();
+    expect(code(await handleHttpRequest(post('x'.repeat(101), { 'content-type': 'text/plain' }), deps))).toBe('LIMIT_EXCEEDED');
+    // The limit counts decoded bytes: 100 bytes of base64 payload is fine.
+    expect(code(await handleHttpRequest(post(`{"template":"t","data":"${'x'.repeat(70)}"}`, undefined, true), deps))).toBeUndefined();
+    expect(code(await handleHttpRequest(post('{', { 'content-type': 'text/plain' }), deps))).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(code(await handleHttpRequest(post('{', {}), deps))).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(code(await handleHttpRequest(post('{'), deps))).toBe('INVALID_REQUEST');
+    expect(code(await handleHttpRequest(post(''), deps))).toBe('INVALID_REQUEST');
+    const invalidUtf8 = request({ method: 'POST', path: '/reports', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), isBase64Encoded: true });
+    expect(JSON.parse((await handleHttpRequest(invalidUtf8, deps)).body).error.message).toMatch(/UTF-8/);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('reports every envelope problem at once', async () => {
+    const { deps } = setup();
+    const response = await handleHttpRequest(post('{"template":7,"extra":true}'), deps);
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error.details.map((d: { path: string }) => d.path)).toEqual(['/template', '/data', '/extra']);
+    expect((await handleHttpRequest(post('null'), deps)).statusCode).toBe(400);
+    expect((await handleHttpRequest(post('"text"'), deps)).statusCode).toBe(400);
+  });
+
+  it('passes core errors through the one mapping', async () => {
+    const details = [{ path: '/year', message: 'is required' }];
+    const invalid = setup(async () => {
+      throw new DataValidationError('1 problem', { details });
+    });
+    const response = await handleHttpRequest(post('{"template":"t","data":{}}'), invalid.deps);
+    expect(response.statusCode).toBe(422);
+    expect(JSON.parse(response.body).error.details).toEqual(details);
+
+    const busy = setup(async () => {
+      throw new RendererBusyError('busy', 6);
+    });
+    const refused = await handleHttpRequest(post('{"template":"t","data":{}}'), busy.deps);
+    expect([refused.statusCode, refused.headers['retry-after']]).toEqual([503, '6']);
+    expect(busy.logs.map((l) => l.level)).toEqual(['warn']);
+  });
+
+  it('logs a server fault with its cause and answers without it', async () => {
+    const cause = new Error('ECONNRESET at 10.0.0.1');
+    const broken = setup(async () => {
+      throw new TypeError('Cannot read properties of undefined (reading "x")', { cause });
+    });
+    const response = await handleHttpRequest(post('{"template":"t","data":{}}'), broken.deps);
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toMatch(/ECONNRESET|Cannot read|TypeError/);
+    expect(broken.logs).toHaveLength(1);
+    expect(broken.logs[0]).toMatchObject({ level: 'error', message: 'request failed', attributes: { requestId: 'req-1', status: 500, code: 'INTERNAL_ERROR', template: 't' } });
+    expect((broken.logs[0].attributes.error as Error).cause).toBe(cause);
+  });
+
+  it('routes exactly, forgiving one trailing slash', async () => {
+    const { deps } = setup();
+    const get = async (path: string, method = 'GET'): Promise<number> => (await handleHttpRequest(request({ method, path }), deps)).statusCode;
+    expect(await get('/health')).toBe(200);
+    expect(await get('/templates/')).toBe(200);
+    expect(await get('/templates/t')).toBe(200);
+    expect(await get('/templates/x')).toBe(404);
+    expect(await get(`/reports/${LINK.id}`)).toBe(200);
+    expect(await get(`/reports/${LINK.id}/extra`)).toBe(404);
+    expect(await get('/reports/%E0%A4%A')).toBe(404);
+    expect(await get('/reports', 'GET')).toBe(405);
+    expect(await get('/health', 'post')).toBe(405);
+    expect(await get('/')).toBe(404);
+    expect(await get('//health')).toBe(404);
+  });
+
+  it('shows a template with its schema and first sample', async () => {
+    const { deps } = setup();
+    const response = await handleHttpRequest(request({ path: '/templates/t' }), deps);
+    expect(JSON.parse(response.body)).toEqual({ id: 't', title: 'T', description: 'd', samples: ['s'], schema: { type: 'object' }, sample: { a: 1 } });
+  });
+
+  it('logs one line per request with the request id, template, size, pages and render time', async () => {
+    const { deps, logs } = setup();
+    await handleHttpRequest(post('{"template":"t","data":{}}'), deps);
+    expect(logs).toEqual([
+      {
+        level: 'info',
+        message: 'request served',
+        attributes: expect.objectContaining({ requestId: 'req-1', method: 'POST', path: '/reports', status: 201, template: 't', reportId: LINK.id, bytes: 1234, pages: 5, renderMs: 42, rendered: true, durationMs: expect.any(Number) }),
+      },
+    ]);
+  });
+});
