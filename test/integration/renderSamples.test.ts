@@ -3,7 +3,7 @@
  * the words (pdftotext), the fonts (pdffonts), the page size, the bookmarks, the page numbers and
  * the pixels of the title (invisible CJK glyphs still extract as text, so text alone proves nothing).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChromiumRenderer } from '../../lambda/src/chromium/ChromiumRenderer';
@@ -166,6 +166,20 @@ describe(`${TEMPLATE}: every sample printed by the real Chromium`, () => {
     expect(texts.some((t) => t.includes('下降'))).toBe(true);
     for (const t of texts) expect(t).not.toMatch(/增长-|下降-/);
   });
+
+  it('keeps Chromium’s memory flat over many renders', async () => {
+    // Without memory-pressure notifications the bundled Chromium grows ~5 MB per report.
+    const rssMb = async (): Promise<number> => {
+      const status = readFileSync(`/proc/${await handle.chromium.browserPid()}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+    };
+    const template = handle.reports.templates.get(TEMPLATE);
+    const data = template.sampleData[template.samples[0]];
+    for (let i = 0; i < 5; i++) await handle.reports.render(TEMPLATE, data);
+    const before = await rssMb();
+    for (let i = 0; i < 20; i++) await handle.reports.render(TEMPLATE, data);
+    expect((await rssMb()) - before).toBeLessThan(40);
+  }, 60_000);
 
   it('keeps a sample PDF small', () => {
     for (const sample of samples()) expect(reports.get(sample)!.report.bytes).toBeLessThan(300 * 1024);

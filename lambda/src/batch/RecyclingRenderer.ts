@@ -1,11 +1,11 @@
 /**
  * A PdfRenderer that replaces its browser with a fresh one once the browser has grown too big.
  *
- * *Measured*: the bundled Chromium's resident memory grows ~4–5 MB with every 11-page report it
- * prints (pages closed or reused alike; font and glyph caches), from ~220 MB to over 1.1 GB after
- * 200 reports. A batch of a province's ~2,800 counties would exhaust the machine, so between two
- * documents the browser is checked and, past the limit, closed and relaunched (~0.1 s plus a
- * slower first print).
+ * *Measured*: left alone, the bundled Chromium's resident memory grows ~4–5 MB with every 11-page
+ * report (font and glyph caches), to over 1.1 GB after 200 reports. ChromiumRenderer now sends
+ * memory-pressure notifications that keep it flat (~170 MB); this is the backstop for a batch of
+ * a province's ~2,800 counties: between two documents the browser is checked and, past the limit,
+ * closed and relaunched (~0.1 s plus a slower first print).
  */
 import { readFile } from 'node:fs/promises';
 import type { ChromiumRenderer, PdfRenderer, PdfRenderRequest, PdfRenderResult } from '../chromium/ChromiumRenderer';
