@@ -36,6 +36,7 @@ import {
   itemsOfChildExecution,
   parseResultFile,
   parseResultWriterManifest,
+  failedItem,
   type RemoteManifestItem,
 } from './resultWriterOutput';
 
@@ -158,20 +159,7 @@ export function assembleItems(reported: readonly RemoteManifestItem[], fileOrder
   for (const id of fileOrder) {
     if (seen.has(id)) continue;
     seen.add(id);
-    ordered.push(
-      byId.get(id) ?? {
-        id,
-        status: 'failed',
-        file: null,
-        key: null,
-        bytes: null,
-        pages: null,
-        sha256: null,
-        ms: 0,
-        attempts: 0,
-        error: { code: 'NOT_RUN', message: notRunReason, details: [] },
-      },
-    );
+    ordered.push(byId.get(id) ?? failedItem(id, { code: 'NOT_RUN', message: notRunReason, details: [] }));
   }
   for (const [id, item] of byId) if (!seen.has(id)) ordered.push(item);
 

@@ -24,6 +24,7 @@
  * Output is the item-batch Lambda's result (lambda/src/batch/batchHandler.ts, BatchResult).
  */
 import type { ManifestStatus } from '../batch/BatchManifest';
+import type { BatchResultItem } from '../batch/batchHandler';
 import type { BatchItemError } from '../batch/runBatch';
 
 export interface ResultWriterFile {
@@ -56,19 +57,16 @@ export interface ChildExecutionResult {
 }
 
 /** One item of the remote batch manifest: the CLI's fields plus the object key. */
-export interface RemoteManifestItem {
-  readonly id: string;
+/** One item of the remote batch manifest: the batch Lambda's result plus its name in reports.zip. */
+export interface RemoteManifestItem extends Omit<BatchResultItem, 'status'> {
   readonly status: ManifestStatus;
   /** Name of the PDF inside reports.zip (`<stem>.pdf`, as the CLI names files); null without a PDF. */
   readonly file: string | null;
-  /** The PDF's S3 key; null without a PDF. */
-  readonly key: string | null;
-  readonly bytes: number | null;
-  readonly pages: number | null;
-  readonly sha256: string | null;
-  readonly ms: number;
-  readonly attempts: number;
-  readonly error: BatchItemError | null;
+}
+
+/** An item that produced no PDF, with the reason it is listed as failed. */
+export function failedItem(id: string, error: BatchItemError): RemoteManifestItem {
+  return { id, status: 'failed', file: null, key: null, bytes: null, pages: null, sha256: null, ms: 0, attempts: 0, error };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -136,18 +134,7 @@ function failedGroupItems(entry: ChildExecutionResult): RemoteManifestItem[] {
   const cause = jsonField(entry.Cause);
   const reason = isObject(cause) && typeof cause.errorMessage === 'string' ? cause.errorMessage : (entry.Cause ?? entry.Status ?? 'unknown');
   const message = `The group this item was in failed as a whole (${code}: ${String(reason).slice(0, 300)}); rerun the failed items.`;
-  return records.map((record, index) => ({
-    id: idOfRecord(record, index),
-    status: 'failed' as const,
-    file: null,
-    key: null,
-    bytes: null,
-    pages: null,
-    sha256: null,
-    ms: 0,
-    attempts: 0,
-    error: { code, message, details: [] },
-  }));
+  return records.map((record, index) => failedItem(idOfRecord(record, index), { code, message, details: [] }));
 }
 
 /** The items of a group the Lambda answered for (its BatchResult in `Output`). */
