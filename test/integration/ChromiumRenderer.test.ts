@@ -4,7 +4,7 @@
  */
 import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
 import { ChromiumError, RenderTimeoutError } from '../../lambda/src/core/errors';
-import { ChromiumRenderer, chromiumArgs, type PdfRenderRequest } from '../../lambda/src/chromium/ChromiumRenderer';
+import { ChromiumRenderer, chromiumArgs, withBase, type PdfRenderRequest } from '../../lambda/src/chromium/ChromiumRenderer';
 import { startCanary, type Canary } from '../helpers/canaryServer';
 import { compact, pdfInfo, pdfText } from '../helpers/pdfTools';
 
@@ -32,6 +32,13 @@ describe('ChromiumRenderer', () => {
   afterAll(async () => {
     await renderer.close();
     await canary.close();
+  });
+
+  it('puts the one <base> first in the head, so relative asset URLs resolve under the sealed origin', () => {
+    expect(withBase('<html><head><title>t</title></head></html>')).toBe('<html><head><base href="https://report.invalid/"><title>t</title></head></html>');
+    expect(withBase('<HEAD lang="zh"><link rel="stylesheet" href="style.css">')).toBe('<HEAD lang="zh"><base href="https://report.invalid/"><link rel="stylesheet" href="style.css">');
+    // <header> is not <head>.
+    expect(withBase('<header>x</header>')).toBe('<base href="https://report.invalid/"><header>x</header>');
   });
 
   it('drops the flags that would weaken the page and resolves no host names', () => {

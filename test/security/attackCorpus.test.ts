@@ -104,7 +104,7 @@ describe('attack corpus against the sealed renderer', () => {
       ['meta refresh http', `<meta http-equiv="refresh" content="0;url=${C}/refresh">`, '<p>x</p>', 'interception'],
       ['meta refresh file', `<meta http-equiv="refresh" content="0;url=${F}">`, '<p>x</p>', 'browser'],
       ['link preload', `<link rel="preload" href="${C}/preload.png" as="image">`, '<p>x</p>', 'interception'],
-      ['link prefetch', `<link rel="prefetch" href="${C}/prefetch">`, '<p>x</p>', 'interception'],
+      ['link prefetch', `<link rel="prefetch" href="${C}/prefetch">`, '<p>x</p>', 'browser'],
       ['link preconnect', `<link rel="preconnect" href="${C}">`, '<p>x</p>', 'browser'],
       ['link dns-prefetch', `<link rel="dns-prefetch" href="//canary.example">`, '<p>x</p>', 'browser'],
       ['link stylesheet remote', `<link rel="stylesheet" href="${C}/remote.css">`, '<p>x</p>', 'interception'],
