@@ -6,7 +6,7 @@
  * and ZIP → `GET /batches/{id}` with signed links. S3 is s3rver on 127.0.0.1 (no mocked client);
  * Step Functions' API is a local HTTP server that checks each call is SigV4-signed.
  */
-import { execFileSync } from 'node:child_process';
+import { generateCounties, toCsv, type SyntheticCounty } from '../helpers/syntheticCounties';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -39,32 +39,8 @@ const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:123456789012:stateMachine:Pd
 const RENDER_ARN = `arn:aws:lambda:${REGION}:123456789012:function:render-group`;
 const FINALIZE_ARN = `arn:aws:lambda:${REGION}:123456789012:function:finalize`;
 
-interface Item {
-  id: string;
-  data: Record<string, Record<string, unknown>>;
-}
+type Item = SyntheticCounty<Record<string, Record<string, unknown>>>;
 
-function generate(count: number, seed: number): Item[] {
-  const out = execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), String(count), '--seed', String(seed)], { encoding: 'utf8' });
-  return out.trim().split('\n').map((line) => JSON.parse(line) as Item);
-}
-
-/** Items as a spreadsheet export: `id` plus one column per dotted field path, lists joined with 、. */
-function toCsv(items: readonly Item[]): string {
-  const rows = items.map((item) => {
-    const row: Record<string, string> = { id: item.id };
-    const walk = (value: unknown, prefix: string): void => {
-      if (Array.isArray(value)) row[prefix] = value.join('、');
-      else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, prefix ? `${prefix}.${k}` : k);
-      else row[prefix] = String(value);
-    };
-    walk(item.data, '');
-    return row;
-  });
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (value: string | undefined): string => (value === undefined ? '' : /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
-}
 
 /** JSON of Fn::Join with the partition filled in: the definition as Step Functions would get it. */
 function resolveDefinition(definition: unknown): unknown {
@@ -259,7 +235,7 @@ describe('remote batch: POST /batches → Distributed Map (emulated) → finaliz
   }
 
   it('renders a JSONL batch, reports every item, writes manifest + ZIP and hands out signed links', async () => {
-    const [a, b, c, d, e] = generate(5, 41);
+    const [a, b, c, d, e] = generateCounties<Item['data']>(5, 41);
     const invalid = structuredClone(c);
     invalid.data.economy.gdp = -1;
     crashing.add(e.id);
@@ -344,7 +320,7 @@ describe('remote batch: POST /batches → Distributed Map (emulated) → finaliz
   });
 
   it('takes a CSV upload; when too many groups fail, the manifest is still written and the execution fails', async () => {
-    const [f, g, h] = generate(3, 43);
+    const [f, g, h] = generateCounties<Item['data']>(3, 43);
     crashing.add(h.id);
     const posted = await api(apiEvent('POST', '/batches', { contentType: 'text/csv; charset=utf-8', body: toCsv([f, g, h]), query: { template: TEMPLATE, zip: 'false' } }));
     expect(posted.statusCode).toBe(202);
@@ -376,7 +352,7 @@ describe('remote batch: POST /batches → Distributed Map (emulated) → finaliz
 
   it('refuses bad batches before starting anything, and unknown ids with 404', async () => {
     const before = sfnServer.calls.length;
-    const [x] = generate(1, 47);
+    const [x] = generateCounties<Item['data']>(1, 47);
     const post = (body: string, contentType = 'application/json', query?: Record<string, string>) =>
       api(apiEvent('POST', '/batches', { body, contentType, query }));
 

@@ -5,6 +5,7 @@
  *
  * One shared run feeds most assertions, to keep the suite's time modest on two cores.
  */
+import { generateCounties, type SyntheticCounty } from '../helpers/syntheticCounties';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,18 +20,8 @@ import { compact, pdfOutline, pdfText } from '../helpers/pdfTools';
 const root = resolve(__dirname, '..', '..');
 const TEMPLATE = 'county-annual-report';
 
-interface Item {
-  id: string;
-  data: CountyAnnualReportData;
-}
+type Item = SyntheticCounty;
 
-function generate(count: number, seed: number): Item[] {
-  const out = execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), String(count), '--seed', String(seed)], { encoding: 'utf8' });
-  return out
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Item);
-}
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -88,7 +79,7 @@ describe('pdf-export batch', () => {
     work = mkdtempSync(join(tmpdir(), 'batch-cli-'));
     out = join(work, 'out');
     itemsFile = join(work, 'counties.jsonl');
-    items = generate(50, 2024);
+    items = generateCounties(50, 2024);
     lines = items.map((item) => JSON.stringify(item));
     // Three bad records of three kinds: a value out of range, a missing field, a broken line.
     const negative = structuredClone(items[BAD.negativeGdp]);
@@ -267,7 +258,7 @@ describe('pdf-export batch', () => {
   });
 
   it('reads a CSV items file (an id column and dotted field columns)', async () => {
-    const [a, b] = generate(2, 7);
+    const [a, b] = generateCounties(2, 7);
     const flatten = (value: unknown, prefix = ''): Record<string, string> =>
       Array.isArray(value)
         ? { [prefix]: value.join('、') }

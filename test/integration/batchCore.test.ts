@@ -3,8 +3,7 @@
  * browser killed while it prints a given document, a time budget running out, a browser that
  * cannot start, a sink that fails, and a volume whose contents run over several pages.
  */
-import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { generateCounties } from '../helpers/syntheticCounties';
 import { PDFDocument } from 'pdf-lib';
 import { bindVolume } from '../../lambda/src/batch/bindVolume';
 import { RecyclingRenderer } from '../../lambda/src/batch/RecyclingRenderer';
@@ -17,7 +16,6 @@ import { ReportRenderer, type RenderedReport } from '../../lambda/src/core/Repor
 import { TemplateStore } from '../../lambda/src/core/TemplateStore';
 import { compact, pdfOutline, pdfText } from '../helpers/pdfTools';
 
-const root = resolve(__dirname, '..', '..');
 const TEMPLATE = 'county-annual-report';
 const config = loadRenderConfig();
 const templates = TemplateStore.load(config.templatesDir);
@@ -54,14 +52,7 @@ class MemorySink implements BatchSink {
 }
 
 function counties(count: number): BatchItem[] {
-  const out = execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), String(count), '--seed', '99'], { encoding: 'utf8' });
-  return out
-    .trim()
-    .split('\n')
-    .map((line, i) => {
-      const { id, data } = JSON.parse(line) as { id: string; data: unknown };
-      return { where: `line ${i + 1}`, id, stem: id, data, problem: undefined };
-    });
+  return generateCounties<unknown>(count, 99).map(({ id, data }, i) => ({ where: `line ${i + 1}`, id, stem: id, data, problem: undefined }));
 }
 
 describe('runBatch', () => {

@@ -3,43 +3,20 @@
  * real Chromium: every good item stored under the batch and readable back byte for byte, bad
  * items reported as data, a retried group skipping what it stored, and the time budget.
  */
-import { execFileSync } from 'node:child_process';
+import { generateCounties, toCsvRow, type SyntheticCounty } from '../helpers/syntheticCounties';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createBatchApp, createBatchHandler, type BatchApp, type BatchEvent, type BatchLogger, type BatchResult } from '../../lambda/src/batch/batchHandler';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
 import { startLocalS3, type LocalS3 } from '../../lambda/src/http/startLocalS3';
 import { compact, pdfText } from '../helpers/pdfTools';
 
-const root = resolve(__dirname, '..', '..');
 const TEMPLATE = 'county-annual-report';
 const BUCKET = 'batch-test';
 
-interface Item {
-  id: string;
-  data: Record<string, Record<string, unknown>>;
-}
+type Item = SyntheticCounty<Record<string, Record<string, unknown>>>;
 
-function generate(count: number, seed: number): Item[] {
-  const out = execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), String(count), '--seed', String(seed)], { encoding: 'utf8' });
-  return out
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Item);
-}
-
-/** A county as Step Functions' CSV item reader hands it over: a flat row of text cells. */
-function asCsvRow(item: Item): Record<string, string> {
-  const row: Record<string, string> = { id: item.id };
-  const walk = (value: unknown, prefix: string): void => {
-    if (Array.isArray(value)) row[prefix] = value.join('、');
-    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, prefix ? `${prefix}.${k}` : k);
-    else row[prefix] = String(value);
-  };
-  walk(item.data, '');
-  return row;
-}
 
 const forever = { getRemainingTimeInMillis: () => 600_000, awsRequestId: 'test-request' };
 
@@ -53,7 +30,7 @@ describe('batch Lambda handler', () => {
     info: (message, extra) => void logs.push({ level: 'info', message, extra }),
     warn: (message, extra) => void logs.push({ level: 'warn', message, extra }),
   };
-  const [a, b, c, d] = generate(4, 31);
+  const [a, b, c, d] = generateCounties<Item['data']>(4, 31);
   const bad = structuredClone(c);
   bad.data.economy.gdp = -1;
 
@@ -83,7 +60,7 @@ describe('batch Lambda handler', () => {
   }
 
   it('stores every good PDF under the batch and reports bad items as data', async () => {
-    const result = await handler(event('city-2020', [a, asCsvRow(b), bad, { id: a.id, data: d.data }]), forever);
+    const result = await handler(event('city-2020', [a, toCsvRow(b), bad, { id: a.id, data: d.data }]), forever);
     expect(result).toMatchObject({ batchId: 'city-2020', template: TEMPLATE, total: 4, succeeded: 2, failed: 2, skipped: 0, notDone: 0 });
     expect(result.items.map((i) => [i.id, i.status, i.error?.code ?? null])).toEqual([
       [a.id, 'ok', null],
@@ -114,7 +91,7 @@ describe('batch Lambda handler', () => {
   });
 
   it('skips what a retried group already stored', async () => {
-    const result = await handler(event('city-2020', [a, asCsvRow(b)]), forever);
+    const result = await handler(event('city-2020', [a, toCsvRow(b)]), forever);
     expect(result.items.map((i) => i.status)).toEqual(['skipped', 'skipped']);
     expect(result.items.every((i) => i.attempts === 0 && /^batches\//.test(i.key ?? ''))).toBe(true);
   });

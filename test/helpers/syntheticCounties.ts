@@ -1,0 +1,43 @@
+/**
+ * Fictional counties from scripts/gen-counties.mjs (the same generator `npm run gen:counties`
+ * runs), and the flat CSV form a spreadsheet export or Step Functions' CSV item reader gives them.
+ */
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import type { CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
+
+const root = resolve(__dirname, '..', '..');
+
+export interface SyntheticCounty<Data = CountyAnnualReportData> {
+  id: string;
+  data: Data;
+}
+
+/** `count` valid counties, the same for the same seed. The type parameter lets a test loosen `data` to mutate it. */
+export function generateCounties<Data = CountyAnnualReportData>(count: number, seed: number): SyntheticCounty<Data>[] {
+  const out = execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), String(count), '--seed', String(seed)], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as SyntheticCounty<Data>);
+}
+
+/** `id` plus one text cell per dotted field path, lists joined with 、 (the CSV format in docs/batch.md). */
+export function toCsvRow(county: SyntheticCounty<unknown>): Record<string, string> {
+  const row: Record<string, string> = { id: county.id };
+  const walk = (value: unknown, prefix: string): void => {
+    if (Array.isArray(value)) row[prefix] = value.join('、');
+    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, prefix ? `${prefix}.${k}` : k);
+    else row[prefix] = String(value);
+  };
+  walk(county.data, '');
+  return row;
+}
+
+/** The counties as one CSV file with a header row. */
+export function toCsv(counties: readonly SyntheticCounty<unknown>[]): string {
+  const rows = counties.map(toCsvRow);
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (value: string | undefined): string => (value === undefined ? '' : /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
