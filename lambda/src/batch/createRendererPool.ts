@@ -4,7 +4,8 @@
  * bundled Chromium runs single-process, so pages in one browser barely overlap; separate browsers
  * do (DESIGN.md: 2 browsers gave 9.7 docs/s on 2 cores). Each browser costs ~220 MB, hence the cap.
  */
-import { ChromiumRenderer } from '../chromium/ChromiumRenderer';
+import type { ChromiumRenderer } from '../chromium/ChromiumRenderer';
+import { createChromiumRenderer, reportLimitsOf } from '../createReportRenderer';
 import type { RenderConfig } from '../core/renderConfig';
 import { ReportRenderer } from '../core/ReportRenderer';
 import { TemplateStore } from '../core/TemplateStore';
@@ -42,16 +43,9 @@ export function createRendererPool(
     throw new RangeError(`pool size must be 1..${MAX_POOL_SIZE}, got ${size}`);
   }
   const templates = options.templates ?? TemplateStore.load(config.templatesDir);
-  const launch = (): ChromiumRenderer =>
-    new ChromiumRenderer({
-      fontconfigFile: config.fontconfigFile,
-      executablePath: config.chromiumPath,
-      chromiumPackDir: config.chromiumPackDir,
-      renderTimeoutMs: config.renderTimeoutMs,
-      onBlockedRequest: options.onBlockedRequest,
-    });
+  const launch = (): ChromiumRenderer => createChromiumRenderer(config, options.onBlockedRequest);
   const printers = Array.from({ length: size }, () => new RecyclingRenderer(launch, options.recycle ?? DEFAULT_RECYCLE_LIMITS));
-  const limits = { maxHtmlBytes: config.maxHtmlBytes, maxPages: config.maxPages };
+  const limits = reportLimitsOf(config);
   const reports = printers.map((printer) => new ReportRenderer(templates, printer, limits));
   return {
     templates,
