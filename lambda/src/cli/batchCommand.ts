@@ -19,7 +19,7 @@ import { runBatch, type BatchItemResult, type BatchOutcome, type StoredPdf } fro
 import { writeZip } from '../batch/writeZip';
 import type { BatchItem } from '../batch/BatchItem';
 import type { PdfRenderer } from '../chromium/ChromiumRenderer';
-import { BatchInterruptedError, BatchItemsFailedError, InvalidRequestError } from '../core/errors';
+import { BatchInterruptedError, BatchItemsFailedError, InvalidRequestError, invalidDataLine } from '../core/errors';
 import { loadRenderConfig } from '../core/renderConfig';
 import { TemplateStore } from '../core/TemplateStore';
 import { writeFileAtomic } from './main';
@@ -57,7 +57,7 @@ function parseConcurrency(value: string): number {
 function failureReason(result: BatchItemResult): string {
   const error = result.error;
   if (!error) return 'failed';
-  if (error.details.length > 0) return `invalid data: ${error.details.map((d) => `${d.path || '/'}: ${d.message}`).join('; ')}`;
+  if (error.details.length > 0) return invalidDataLine(error.details);
   return error.message;
 }
 

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { createReportRenderer } from '../createReportRenderer';
-import { ConfigError, DataValidationError, InvalidRequestError, isPdfExportError, TemplateNotFoundError } from '../core/errors';
+import { ConfigError, DataValidationError, InvalidRequestError, invalidDataLine, isPdfExportError, TemplateNotFoundError } from '../core/errors';
 import { loadRenderConfig } from '../core/renderConfig';
 import { TemplateStore } from '../core/TemplateStore';
 import { serveCommand } from './serveCommand';
@@ -37,7 +37,7 @@ function isInputError(error: unknown): boolean {
 /** One line naming every invalid field, e.g. `invalid data: /year: must be <= 2100; /county/name: is required`. */
 export function oneLineReason(error: unknown): string {
   if (error instanceof DataValidationError) {
-    return `invalid data: ${error.details.map((d) => `${d.path || '/'}: ${d.message}`).join('; ')}`;
+    return invalidDataLine(error.details);
   }
   const message = error instanceof Error ? error.message : String(error);
   return message.replace(/\s*\n\s*/g, ' ');

@@ -76,6 +76,11 @@ export class ConfigError extends PdfExportError {
   readonly code = 'CONFIG_INVALID';
 }
 
+/** Every problem on one line, e.g. `invalid data: /year: must be integer（报告年度）; /county/name: is required（县名）`. */
+export function invalidDataLine(details: readonly ErrorDetail[]): string {
+  return `invalid data: ${details.map((d) => `${d.path || '/'}: ${d.message}`).join('; ')}`;
+}
+
 export function isPdfExportError(error: unknown): error is PdfExportError {
   return error instanceof PdfExportError;
 }
