@@ -124,8 +124,11 @@ describe('PdfExportStack (synthesized)', () => {
       const dir = assetDir(layer, 'Content');
       expect(readdirSync(join(dir, 'chromium')).sort()).toEqual(['al2023.tar.br', 'chromium.br', 'fonts.tar.br', 'swiftshader.tar.br']);
       const fonts = readdirSync(join(dir, 'fonts')).filter((f) => f.endsWith('.ttf'));
-      expect(fonts.sort()).toEqual(['LXGWWenKai-Regular.ttf', 'NotoSansSC-Bold.ttf', 'NotoSansSC-Regular.ttf', 'NotoSerifSC-Bold.ttf', 'NotoSerifSC-Regular.ttf']);
+      const faces = ['LXGWWenKai-Regular', 'NotoSansSC-Bold', 'NotoSansSC-Regular', 'NotoSerifSC-Bold', 'NotoSerifSC-Regular'];
+      expect(fonts.sort()).toEqual(faces.flatMap((f) => [`${f}-Extended.ttf`, `${f}.ttf`]).sort());
       const conf = readFileSync(join(dir, 'fonts', 'fonts.conf'), 'utf8');
+      // The extended halves are renamed by path, so the paths must be the layer's.
+      expect(conf).toMatch(/<string>\/opt\/fonts\/NotoSerifSC-Regular-Extended\.ttf<\/string><\/test>\s*<edit name="family" mode="assign_replace"><string>Noto Serif SC Extended<\/string>/);
       expect(conf).toContain('<dir>/opt/fonts</dir>');
       expect(conf).toContain('<dir>/opt/fonts/licensed</dir>');
       expect(conf).toContain('<cachedir>/tmp/fontconfig-cache</cachedir>');

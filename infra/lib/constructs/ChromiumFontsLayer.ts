@@ -31,7 +31,7 @@ export interface ChromiumFontsLayerProps {
 
 const FONT_FILE = /\.(ttf|otf|ttc)$/i;
 /** Bump when the layer's layout changes, so the asset is rebuilt. */
-const LAYOUT_VERSION = '1';
+const LAYOUT_VERSION = '2';
 
 function listFonts(dir: string | undefined): string[] {
   if (!dir || !existsSync(dir)) return [];
@@ -47,7 +47,8 @@ function listFonts(dir: string | undefined): string[] {
  *   /opt/chromium/*.br                           @sparticuz/chromium's brotli files (its `bin/`)
  *   /opt/nodejs/node_modules/@sparticuz/chromium the package's JS (one esbuild file, with its
  *                                                two dependencies inlined), so `require` resolves
- *   /opt/fonts/*.ttf, /opt/fonts/fonts.conf      the open CJK stand-ins; fonts.conf lists
+ *   /opt/fonts/*.ttf, /opt/fonts/fonts.conf      the open CJK stand-ins, each split into a GB 2312
+ *                                                core and an "Extended" rest; fonts.conf lists
  *                                                /opt/fonts and /opt/fonts/licensed only
  *   /opt/fonts/licensed/*                        an office's licensed fonts (optional)
  *
@@ -120,7 +121,7 @@ export class ChromiumFontsLayer extends Construct {
     hash.update(readFileSync(PATHS.buildFontsScript));
     const lock = JSON.parse(readFileSync(PATHS.lockFile, 'utf8')) as { packages?: Record<string, { version?: string; integrity?: string }> };
     for (const [path, entry] of Object.entries(lock.packages ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-      if (/node_modules\/(@expo-google-fonts\/|@fontsource\/|wawoff2$|@sparticuz\/chromium$|follow-redirects$|tar-fs$)/.test(path)) {
+      if (/node_modules\/(@expo-google-fonts\/|@fontsource\/|wawoff2$|subset-font$|harfbuzzjs$|@sparticuz\/chromium$|follow-redirects$|tar-fs$)/.test(path)) {
         hash.update(`lock ${path} ${entry.version ?? ''} ${entry.integrity ?? ''}\n`);
       }
     }

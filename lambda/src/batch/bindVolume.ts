@@ -49,9 +49,9 @@ const escapeHtml = (text: string): string =>
 const VOLUME_CSS = `
 @page { size: A4; margin: 37mm 26mm 35mm 28mm; }
 :root {
-  --font-fangsong: "仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "Noto Serif SC", serif;
-  --font-title: "方正小标宋简体", "FZXiaoBiaoSong-B05S", "Noto Serif SC", serif;
-  --font-hei: "黑体", "SimHei", "Noto Sans SC", sans-serif;
+  --font-fangsong: "仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "Noto Serif SC", "Noto Serif SC Extended", serif;
+  --font-title: "方正小标宋简体", "FZXiaoBiaoSong-B05S", "Noto Serif SC", "Noto Serif SC Extended", serif;
+  --font-hei: "黑体", "SimHei", "Noto Sans SC", "Noto Sans SC Extended", sans-serif;
 }
 html { font-family: var(--font-fangsong); font-size: 16pt; line-height: 28.9pt; color: #000; }
 body { margin: 0; }
