@@ -47,10 +47,12 @@ describe('ReportRenderer before Chromium', () => {
     expect(chromium.calls).toHaveLength(0);
   });
 
-  it('prepares HTML that references only the template’s own stylesheet', () => {
+  it('prepares self-contained HTML: the template’s stylesheet inlined, nothing to fetch', () => {
     const renderer = new ReportRenderer(templates, new RecordingRenderer(), { maxHtmlBytes: 1 << 21, maxPages: 100 });
     const prepared = renderer.prepare('county-annual-report', sample());
-    expect(prepared.html).toContain('href="style.css"');
+    const css = prepared.template.assets.get('style.css')!.body.toString('utf8');
+    expect(prepared.html).toContain(`<style data-href="style.css">\n${css}</style>`);
+    expect(prepared.html).not.toMatch(/<link\b/i);
     expect(prepared.html).not.toMatch(/<script|https?:\/\/(?!report\.invalid)/i);
     expect([...prepared.template.assets.keys()]).toEqual(['style.css']);
     expect(prepared.meta.lang).toBe('zh-CN');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError } from '../../lambda/src/core/errors';
 import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
+import { inlineStylesheets } from '../../lambda/src/core/inlineStylesheets';
 import { TemplateStore } from '../../lambda/src/core/TemplateStore';
 
 const store = TemplateStore.load(loadRenderConfig().templatesDir);
@@ -68,5 +69,29 @@ describe('TemplateStore', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('inlineStylesheets', () => {
+    const assets = new Map([
+      ['style.css', { contentType: 'text/css', body: Buffer.from('p { color: red }\n') }],
+      ['assets/print.css', { contentType: 'text/css', body: Buffer.from('h1 { color: blue }\n') }],
+    ]);
+
+    it('moves each linked stylesheet of the template into a <style> element, in place', () => {
+      const html = '<head><link rel="stylesheet" href="style.css"><link rel="stylesheet" href="assets/print.css" /></head><p>x</p>';
+      expect(inlineStylesheets('t', html, assets)).toBe(
+        '<head><style data-href="style.css">\np { color: red }\n</style><style data-href="assets/print.css">\nh1 { color: blue }\n</style></head><p>x</p>',
+      );
+    });
+
+    it('leaves a link to anything it does not hold to the interception, which refuses it', () => {
+      const html = '<link rel="stylesheet" href="assets/missing.css">';
+      expect(inlineStylesheets('t', html, assets)).toBe(html);
+    });
+
+    it('refuses a stylesheet that would close its <style> element and let markup in', () => {
+      const evil = new Map([['style.css', { contentType: 'text/css', body: Buffer.from('p{}</STYLE><img src=x>') }]]);
+      expect(() => inlineStylesheets('t', '<link rel="stylesheet" href="style.css">', evil)).toThrow(TemplateDefinitionError);
+    });
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { PageAsset } from '../chromium/ChromiumRenderer';
+import { inlineStylesheets } from './inlineStylesheets';
 import { lintTemplate } from './lintTemplate';
 import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError, type ErrorDetail } from './errors';
 
@@ -22,6 +23,7 @@ export interface TemplateSummary {
 }
 
 export interface Template extends TemplateSummary {
+  /** template.html with its own stylesheets inlined (see inlineStylesheets). */
   readonly html: string;
   readonly partials: Readonly<Record<string, string>>;
   /** Served to the page from memory; `style.css` plus anything under `assets/`. */
@@ -157,7 +159,7 @@ function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
     title: typeof schema.title === 'string' ? schema.title : id,
     description: typeof schema.description === 'string' ? schema.description : '',
     samples: Object.freeze(Object.keys(sampleData)),
-    html,
+    html: inlineStylesheets(id, html, assets),
     partials: Object.freeze(partials),
     assets,
     schema: Object.freeze(schema),
