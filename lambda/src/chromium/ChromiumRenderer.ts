@@ -10,11 +10,15 @@
  *   counted. The browser resolves no host names and every socket goes to a dead proxy.
  *   HTML-to-PDF services are a classic SSRF/local-file target (see DESIGN.md, SECURITY.md).
  *
- * Nothing outside this file knows about puppeteer.
+ * Nothing outside this file knows about puppeteer. puppeteer launches the browser, owns the pipe
+ * and tracks targets; each render's page is then driven over its own DevTools session with the
+ * handful of commands a print needs (see `openSealedPage` for why not puppeteer's Page).
  */
+import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import chromium from '@sparticuz/chromium';
-import puppeteer, { type Browser, type CDPSession, type HTTPRequest, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type CDPSession, type Protocol } from 'puppeteer-core';
 import { ChromiumError, RenderTimeoutError } from '../core/errors';
 
 /** A file served to the page from memory, addressed by its path relative to the document. */
@@ -127,8 +131,34 @@ export function chromiumEnv(fontconfigFile: string, env: NodeJS.ProcessEnv = pro
   return passed;
 }
 
+/** A page opened for exactly one render, with the DevTools session that drives it. */
+interface SealedPage {
+  readonly targetId: string;
+  readonly session: CDPSession;
+  readonly frameId: string;
+}
+
 /** Renders between two memory-pressure notifications (see `relieveMemory`). */
 const MEMORY_PRESSURE_EVERY = 5;
+
+/** How long to wait for `load` before forcing a layout (see `untilLoaded`). */
+const LAYOUT_NUDGE_MS = 20;
+
+/**
+ * Waits for the document's load event. These pages never get a frame (see `openSealedPage`), and
+ * an <object> or <embed> only starts loading after a layout, which normally a frame triggers: its
+ * document would hold `load` back forever. So while `load` has not come, a layout is forced every
+ * LAYOUT_NUDGE_MS. Templates may not contain either element (lintTemplate), so a real report has
+ * loaded before the first nudge; the loop ends with the render's deadline at the latest, when the
+ * browser is killed and `send` fails.
+ */
+async function untilLoaded(session: CDPSession, loaded: Promise<void>): Promise<void> {
+  for (;;) {
+    const done = await Promise.race([loaded.then(() => true), delay(LAYOUT_NUDGE_MS).then(() => false)]);
+    if (done) return;
+    await session.send('Page.getLayoutMetrics');
+  }
+}
 
 /** Keeps log lines short and free of whatever a hostile document put into a URL. */
 function truncateUrl(url: string): string {
@@ -150,26 +180,40 @@ export class ChromiumRenderer implements PdfRenderer {
       browser = await this.getBrowser();
     }
     const blockedRequests: string[] = [];
-    let page: Page | undefined;
+    let page: SealedPage | undefined;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     const print = async (): Promise<Buffer> => {
       page = await this.takeSealedPage(browser);
-      page.on('request', (req) => this.answer(req, request, blockedRequests));
+      const { session, frameId } = page;
+      session.on('Fetch.requestPaused', (event: Protocol.Fetch.RequestPausedEvent) => this.answer(session, event, request, blockedRequests));
       // Written into the page's blank document instead of navigated to: a navigation (commit, an
       // intercepted document request) cost ~30 ms of a ~270 ms render. The <base> makes the
       // template's relative asset URLs resolve under DOCUMENT_ORIGIN, where `answer` serves them.
-      await page.setContent(withBase(request.html), { waitUntil: 'load', timeout: this.options.renderTimeoutMs });
-      const pdf = await page.pdf({
+      const loaded = new Promise<void>((resolve) => session.once('Page.loadEventFired', () => resolve()));
+      await session.send('Page.setDocumentContent', { frameId, html: withBase(request.html) });
+      await untilLoaded(session, loaded);
+      // The next render's page is opened while this one prints. *Measured*: opened after the
+      // render instead, it was still being set up when back-to-back renders (a batch, a busy
+      // server) asked for it, because node was busy stamping metadata: ~20 ms of waiting each.
+      this.prepareSpare(browser);
+      // Fonts come from the local fontconfig directory, never from the network: nothing to wait
+      // for. Paper and margins only apply to documents without an @page rule (puppeteer's defaults).
+      const { data } = await session.send('Page.printToPDF', {
         preferCSSPageSize: true,
         printBackground: true,
-        outline: request.outline,
-        tagged: request.outline,
-        // Fonts come from the local fontconfig directory, never from the network: nothing to wait for.
-        waitForFonts: false,
-        timeout: this.options.renderTimeoutMs,
+        generateDocumentOutline: request.outline,
+        // Chromium builds the outline from the structure tree, so bookmarks need a tagged PDF.
+        generateTaggedPDF: request.outline,
+        paperWidth: 8.5,
+        paperHeight: 11,
+        marginTop: 0,
+        marginBottom: 0,
+        marginLeft: 0,
+        marginRight: 0,
+        scale: 1,
       });
-      return Buffer.from(pdf);
+      return Buffer.from(data, 'base64');
     };
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -190,7 +234,9 @@ export class ChromiumRenderer implements PdfRenderer {
         // timed-out render costs the browser. The next render launches a fresh one.
         this.discardBrowser(browser);
       } else {
-        await (page as Page | undefined)?.close().catch(() => undefined);
+        // Not waited for: the PDF is complete, and nobody else ever sees this page.
+        const opened = page as SealedPage | undefined;
+        if (opened) this.closePage(browser, opened);
         await this.relieveMemory(browser);
         this.prepareSpare(browser);
       }
@@ -209,38 +255,83 @@ export class ChromiumRenderer implements PdfRenderer {
   private async relieveMemory(browser: Browser): Promise<void> {
     if (++this.rendersSincePressure < MEMORY_PRESSURE_EVERY) return;
     this.rendersSincePressure = 0;
-    let session: CDPSession | undefined;
     try {
-      session = await browser.target().createCDPSession();
+      const session = await this.browserSession(browser);
       await session.send('Memory.simulatePressureNotification', { level: 'critical' });
     } catch {
       // Best effort: a browser that cannot take the hint still renders correctly.
-    } finally {
-      await session?.detach().catch(() => undefined);
     }
   }
 
   /**
-   * A page opened (JavaScript off, interception on) while the renderer was idle, so the next
-   * render does not wait ~30 ms for page creation. Each page still serves exactly one render.
+   * A page opened (JavaScript off, interception on) ahead of time, so the next render does not
+   * wait ~30 ms for page creation. Each page still serves exactly one render.
    */
-  private spare: { browser: Browser; page: Promise<Page> } | undefined;
+  private spare: { browser: Browser; page: Promise<SealedPage> } | undefined;
 
-  private async takeSealedPage(browser: Browser): Promise<Page> {
+  private async takeSealedPage(browser: Browser): Promise<SealedPage> {
     const spare = this.spare;
     this.spare = undefined;
     if (spare?.browser === browser) {
       const page = await spare.page.catch(() => undefined);
-      if (page && !page.isClosed()) return page;
+      if (page && !page.session.detached) return page;
     }
     return this.openSealedPage(browser);
   }
 
-  private async openSealedPage(browser: Browser): Promise<Page> {
-    const page = await browser.newPage();
-    await page.setJavaScriptEnabled(false);
-    await page.setRequestInterception(true);
-    return page;
+  /**
+   * Opens a page whose compositor only produces a frame when asked (`enableBeginFrameControl`),
+   * and nothing ever asks. Printing lays out and paints its pages itself, so a PDF needs no frame;
+   * a normal page would also lay out, paint and rasterise every document for a screen nobody sees.
+   * *Measured* on the county report: Chromium CPU per render −30%, render time −20 ms, same PDF text.
+   * puppeteer's `newPage` cannot ask for this, so the target is created over the browser's own
+   * session and found again by the unique blank URL it starts on.
+   *
+   * The page is then driven over a session of its own instead of puppeteer's Page, which on
+   * creation enables the Network, Runtime, Log and Performance agents and emulation for features
+   * a print never uses. *Measured*: −10 ms per render and −40% of node's CPU per render.
+   * What seals it: scripts disabled, and every request paused (Fetch) until `answer` decides.
+   */
+  private async openSealedPage(browser: Browser): Promise<SealedPage> {
+    const blankUrl = `about:blank#${randomUUID()}`;
+    const browserSession = await this.browserSession(browser);
+    const [target, { targetId }] = await Promise.all([
+      browser.waitForTarget((t) => t.url() === blankUrl, { timeout: this.options.renderTimeoutMs }),
+      browserSession.send('Target.createTarget', { url: blankUrl, enableBeginFrameControl: true }),
+    ]);
+    const session = await target.createCDPSession();
+    try {
+      const [{ frameTree }] = await Promise.all([
+        session.send('Page.getFrameTree'),
+        session.send('Page.enable'), // for Page.loadEventFired
+        session.send('Emulation.setScriptExecutionDisabled', { value: true }),
+        session.send('Fetch.enable', { patterns: [{ urlPattern: '*' }] }),
+      ]);
+      return { targetId, session, frameId: frameTree.frame.id };
+    } catch (error) {
+      this.closePage(browser, { targetId, session, frameId: '' });
+      throw error;
+    }
+  }
+
+  private closePage(browser: Browser, page: SealedPage): void {
+    void this.browserSession(browser)
+      .then((session) => session.send('Target.closeTarget', { targetId: page.targetId }))
+      .catch(() => undefined); // a dead browser has closed it already
+  }
+
+  /** One browser-level DevTools session per browser, for creating pages and memory hints. */
+  private readonly sessions = new WeakMap<Browser, Promise<CDPSession>>();
+
+  private browserSession(browser: Browser): Promise<CDPSession> {
+    let session = this.sessions.get(browser);
+    if (!session) {
+      session = browser.target().createCDPSession();
+      // A failed session is not kept: the next call tries again (or finds the browser dead).
+      session.catch(() => this.sessions.delete(browser));
+      this.sessions.set(browser, session);
+    }
+    return session;
   }
 
   private prepareSpare(browser: Browser): void {
@@ -250,19 +341,28 @@ export class ChromiumRenderer implements PdfRenderer {
     this.spare = { browser, page };
   }
 
-  /** Answers the handed-in assets from memory; aborts every other request and every navigation. */
-  private answer(req: HTTPRequest, request: PdfRenderRequest, blocked: string[]): void {
-    const url = req.url();
+  /**
+   * Answers the handed-in assets from memory; fails every other request and every navigation
+   * (a `Document` request is a frame being navigated, never an asset).
+   */
+  private answer(session: CDPSession, event: Protocol.Fetch.RequestPausedEvent, request: PdfRenderRequest, blocked: string[]): void {
+    const { requestId } = event;
+    const url = event.request.url;
     const prefix = `${DOCUMENT_ORIGIN}/`;
     const asset = url.startsWith(prefix) ? request.assets.get(url.slice(prefix.length)) : undefined;
-    if (asset && !req.isNavigationRequest()) {
-      void req.respond({ status: 200, contentType: asset.contentType, body: asset.body });
+    // A send fails only when the page is already gone, and with it the request.
+    if (asset && event.resourceType !== 'Document') {
+      const responseHeaders = [
+        { name: 'Content-Type', value: asset.contentType },
+        { name: 'Content-Length', value: String(asset.body.length) },
+      ];
+      void session.send('Fetch.fulfillRequest', { requestId, responseCode: 200, responseHeaders, body: asset.body.toString('base64') }).catch(() => undefined);
       return;
     }
     const shown = truncateUrl(url);
     blocked.push(shown);
     this.options.onBlockedRequest?.(shown);
-    void req.abort('blockedbyclient');
+    void session.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
