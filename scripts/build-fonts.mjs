@@ -31,7 +31,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -118,11 +118,14 @@ const packageVersion = async (name) => JSON.parse(await readFile(join(repoRoot, 
 /** Everything the output depends on; equal recipes give equal fonts. */
 async function recipeOf(core) {
   const hash = createHash('sha256');
-  hash.update(`split v1 subset-font ${await packageVersion('subset-font')} harfbuzzjs ${await packageVersion('harfbuzzjs')}\n`);
+  // This script's own text: a change to how fonts are split must rebuild them.
+  hash.update(await readFile(fileURLToPath(import.meta.url)));
+  hash.update(`subset-font ${await packageVersion('subset-font')} harfbuzzjs ${await packageVersion('harfbuzzjs')}\n`);
   hash.update(String.fromCodePoint(...[...core].sort((a, b) => a - b)));
   for (const font of FONT_SOURCES) {
     const source = require.resolve(font.source);
-    hash.update(`${JSON.stringify(font)} ${(await stat(source)).size}\n`);
+    const version = await packageVersion(font.source.startsWith('@') ? font.source.split('/').slice(0, 2).join('/') : font.source.split('/')[0]);
+    hash.update(`${JSON.stringify(font)} ${version} ${(await stat(source)).size}\n`);
   }
   return hash.digest('hex');
 }
@@ -172,11 +175,18 @@ export async function buildFonts({ outDir, fontsDirInConfig, cacheDir, extraDirs
     await writeAtomically(manifestPath, `${JSON.stringify({ recipe, faces }, null, 2)}\n`);
     // fontconfig trusts its cache while the directory's mtime matches, and the cache holds the
     // renamed families: a stale one would hide the new files. Only a cache of our own is removed.
-    if (!relative(outDir, cacheDir).startsWith('..')) await rm(cacheDir, { recursive: true, force: true });
+    const inside = relative(outDir, cacheDir);
+    if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) await rm(cacheDir, { recursive: true, force: true });
   }
-  const fontsDir = fontsDirInConfig ?? outDir;
-  const renames = FONT_SOURCES.map((f) => ({ path: `${fontsDir}/${extendedFile(f.file)}`, family: extendedFamily(f.family) }));
-  await writeAtomically(join(outDir, 'fonts.conf'), fontsConf([fontsDir, ...extraDirs], cacheDir, renames));
+  // fontconfig matches the rename rules on the exact path, so the directory is normalised
+  // (`/opt/fonts/` and `/opt/fonts` must give the same rules).
+  const fontsDir = resolve(fontsDirInConfig ?? outDir);
+  const renames = FONT_SOURCES.map((f) => ({ path: join(fontsDir, extendedFile(f.file)), family: extendedFamily(f.family) }));
+  const conf = fontsConf([fontsDir, ...extraDirs], cacheDir, renames);
+  // Rewritten only when it changes: a new file changes the directory's time, and fontconfig then
+  // rescans every font at the next start.
+  const confPath = join(outDir, 'fonts.conf');
+  if ((await readFile(confPath, 'utf8').catch(() => '')) !== conf) await writeAtomically(confPath, conf);
   return { outDir, files, rebuilt: !upToDate, faces };
 }
 

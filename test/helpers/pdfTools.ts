@@ -26,6 +26,19 @@ export function pdfText(pdf: Uint8Array, page?: number): string {
   });
 }
 
+/** Width × height of every image drawn on the pages (`pdfimages -list`), in order. */
+export function pdfImages(pdf: Uint8Array): { width: number; height: number }[] {
+  const out = withPdfFile(pdf, (path) => execFileSync('pdfimages', ['-list', path], { encoding: 'utf8' }));
+  return out
+    .split('\n')
+    .slice(2)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [, , , width, height] = line.trim().split(/\s+/);
+      return { width: Number(width), height: Number(height) };
+    });
+}
+
 /** Text with all white space removed: CJK lines wrap anywhere, so comparisons ignore layout. */
 export function compact(text: string): string {
   return text.replace(/\s+/g, '');

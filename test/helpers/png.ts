@@ -3,7 +3,7 @@
  * library: chunks → inflate the IDAT stream → undo the per-row filters → pixel statistics.
  * Handles what Chromium writes: 8-bit grey, grey+alpha, RGB or RGBA, not interlaced.
  */
-import { inflateSync } from 'node:zlib';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
 
 export interface DecodedPng {
   readonly width: number;
@@ -132,4 +132,29 @@ export function imageStats(image: DecodedPng): ImageStats {
   }
   const mean = sum / n;
   return { lumaStdDev: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), nonBackgroundShare: different / n, distinctColours: histogram.size };
+}
+
+/**
+ * A w×h RGB PNG of noise, stored uncompressed, so it is large (w·h·3 bytes) and takes real time to
+ * transfer and decode: a test image that cannot arrive "instantly".
+ */
+export function noisePng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const stride = width * 3 + 1;
+  const raw = Buffer.alloc(stride * height);
+  for (let i = 0; i < raw.length; i++) raw[i] = i % stride === 0 ? 0 : (Math.imul(i, 2654435761) >>> 24) & 0xff;
+  const signature = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(raw, { level: 0 })), chunk('IEND', Buffer.alloc(0))]);
 }

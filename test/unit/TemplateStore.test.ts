@@ -89,9 +89,19 @@ describe('TemplateStore', () => {
       expect(inlineStylesheets('t', html, assets)).toBe(html);
     });
 
-    it('refuses a stylesheet that would close its <style> element and let markup in', () => {
-      const evil = new Map([['style.css', { contentType: 'text/css', body: Buffer.from('p{}</STYLE><img src=x>') }]]);
+    it.each([
+      ['closes its <style> element and lets markup in', 'p{}</STYLE><img src=x>'],
+      ['ends an HTML comment around a commented-out link', 'p{} --> <img src=x>'],
+      ['opens an HTML comment', 'p{} <!-- '],
+      ['holds a Mustache tag (assets/*.css is not linted like style.css)', 'p{color:{{{colour}}}}'],
+    ])('refuses a stylesheet that %s', (_why, css) => {
+      const evil = new Map([['style.css', { contentType: 'text/css', body: Buffer.from(css) }]]);
       expect(() => inlineStylesheets('t', '<link rel="stylesheet" href="style.css">', evil)).toThrow(TemplateDefinitionError);
+    });
+
+    it('drops a byte-order mark, which would otherwise void the first rule', () => {
+      const bom = new Map([['style.css', { contentType: 'text/css', body: Buffer.from('\uFEFF:root { --x: 1 }') }]]);
+      expect(inlineStylesheets('t', '<link rel="stylesheet" href="style.css">', bom)).toBe('<style data-href="style.css">\n:root { --x: 1 }</style>');
     });
   });
 });
