@@ -62,8 +62,9 @@ describe('ChromiumRenderer', () => {
   });
 
   it('prints the template’s images, from <img> and from its CSS, though its pages never draw a frame', async () => {
-    // Pages get no frames (openSealedPage), so nothing computes styles before `load`: an image the
-    // CSS asks for is first requested while printing. *Measured*: the print still waits for it.
+    // Pages get no frames (openSealedPage), so nothing computes styles before `load`: without the
+    // renderer's LoadHold an image the CSS asks for would first be requested while printing. (The
+    // attack corpus, whose CSS cases expect their requests to be seen, fails without it.)
     // Large, uncompressed images (2 and 3 MB) so that neither can arrive "instantly".
     const assets = new Map([
       ['style.css', { contentType: 'text/css', body: Buffer.from(`${css} div { width: 40mm; height: 40mm; background: url(assets/b.png) no-repeat; background-size: 100% 100% }`) }],

@@ -53,6 +53,17 @@ describe('TemplateStore', () => {
     expect(template.check(sample)).toEqual([{ path: '/ecology/pm25Change', message: expect.stringMatching(/^must be >= -100（PM2\.5.+）$/) }]);
   });
 
+  it('says what a pattern means in words, and not twice for an empty name', () => {
+    const template = store.get('county-annual-report');
+    const sample = structuredClone(template.sampleData[template.samples[0]]) as { county: { name: string } };
+    sample.county.name = ' 青岚县';
+    expect(template.check(sample)).toEqual([
+      { path: '/county/name', message: 'must not start or end with a space, and must not contain control characters or invisible formatting characters（县名）' },
+    ]);
+    sample.county.name = '';
+    expect(template.check(sample)).toEqual([{ path: '/county/name', message: 'must NOT have fewer than 1 characters（县名）' }]);
+  });
+
   it('accepts every sample', () => {
     const template = store.get('county-annual-report');
     for (const name of template.samples) expect(template.check(template.sampleData[name])).toEqual([]);

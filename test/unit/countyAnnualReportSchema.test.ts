@@ -9,9 +9,10 @@ const samples = readSamples();
 const [, baseSample] = samples[0];
 
 function compile(): ValidateFunction {
-  // The same settings as the core's TemplateStore: strict, every error at once, x-unit annotation.
+  // The same settings as the core's TemplateStore: strict, every error at once, its annotations.
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   ajv.addKeyword({ keyword: 'x-unit', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-pattern-message', schemaType: 'string' });
   return ajv.compile(schema);
 }
 

@@ -142,6 +142,40 @@ interface SealedPage {
 /** Renders between two memory-pressure notifications (see `relieveMemory`). */
 const MEMORY_PRESSURE_EVERY = 5;
 
+/** CSS that can make the page fetch something: `url(…)` (backgrounds, fonts, cursors), `image-set(…)`. */
+const CSS_FETCHES = /\b(?:url|image-set|-webkit-image-set)\s*\(/i;
+
+/**
+ * Holds a document's `load` event until its CSS has asked for what it needs.
+ *
+ * These pages never get a frame (see `openSealedPage`), so nothing computes styles before `load`,
+ * and an image or font the CSS takes from the template's assets/ would first be asked for while
+ * printing: *measured*, the attack corpus saw such a request only some of the time. So a document
+ * whose CSS can fetch gets one more, hidden image whose request is held; meanwhile a layout is
+ * forced, which starts every fetch the CSS makes, and fetches started before `load` delay it. Then
+ * the hold is released (failed) and `load` comes once they are all in. Other documents (the
+ * county report) skip this: it costs a layout.
+ */
+class LoadHold {
+  static readonly URL = `${DOCUMENT_ORIGIN}/.pdf-export-load-hold`;
+  static readonly ELEMENT = `<img hidden alt="" src="${LoadHold.URL}">`;
+  private resolveRequestId: ((id: string) => void) | undefined;
+  private readonly requestId = new Promise<string>((resolve) => (this.resolveRequestId = resolve));
+
+  /** True when the paused request is the hold, which is then kept waiting. */
+  take(event: Protocol.Fetch.RequestPausedEvent): boolean {
+    if (event.request.url !== LoadHold.URL || !this.resolveRequestId) return false;
+    this.resolveRequestId(event.requestId);
+    this.resolveRequestId = undefined;
+    return true;
+  }
+
+  async layOutThenRelease(session: CDPSession): Promise<void> {
+    await session.send('Page.getLayoutMetrics');
+    await session.send('Fetch.failRequest', { requestId: await this.requestId, errorReason: 'Aborted' });
+  }
+}
+
 /** How long to wait for `load` before forcing a layout (see `untilLoaded`). */
 const LAYOUT_NUDGE_MS = 20;
 
@@ -187,12 +221,17 @@ export class ChromiumRenderer implements PdfRenderer {
     const print = async (): Promise<Buffer> => {
       page = await this.takeSealedPage(browser);
       const { session, frameId } = page;
-      session.on('Fetch.requestPaused', (event: Protocol.Fetch.RequestPausedEvent) => this.answer(session, event, request, blockedRequests));
+      const hold = CSS_FETCHES.test(request.html) ? new LoadHold() : undefined;
+      session.on('Fetch.requestPaused', (event: Protocol.Fetch.RequestPausedEvent) => {
+        if (hold?.take(event)) return;
+        this.answer(session, event, request, blockedRequests);
+      });
       // Written into the page's blank document instead of navigated to: a navigation (commit, an
       // intercepted document request) cost ~30 ms of a ~270 ms render. The <base> makes the
       // template's relative asset URLs resolve under DOCUMENT_ORIGIN, where `answer` serves them.
       const loaded = new Promise<void>((resolve) => session.once('Page.loadEventFired', () => resolve()));
-      await session.send('Page.setDocumentContent', { frameId, html: withBase(request.html) });
+      await session.send('Page.setDocumentContent', { frameId, html: withBase(request.html) + (hold ? LoadHold.ELEMENT : '') });
+      if (hold) await hold.layOutThenRelease(session);
       await untilLoaded(session, loaded);
       // The next render's page is opened while this one prints. *Measured*: opened after the
       // render instead, it was still being set up when back-to-back renders (a batch, a busy

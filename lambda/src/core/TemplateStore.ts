@@ -52,10 +52,13 @@ function contentTypeOf(file: string): string {
 }
 
 function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  // verbose: errors carry the schema that failed, where `x-pattern-message` is found.
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
   addFormats(ajv);
-  // Annotation only: the unit shown next to a figure in forms and error messages.
+  // Annotations only: the unit shown next to a figure in forms and error messages, and what a
+  // `pattern` means in words (a regular expression is no message for a county clerk).
   ajv.addKeyword({ keyword: 'x-unit', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-pattern-message', schemaType: 'string' });
   return ajv;
 }
 
@@ -85,6 +88,10 @@ export function toErrorDetail(error: ErrorObject, schema: SchemaNode): ErrorDeta
   switch (error.keyword) {
     case 'required':
       return withLabel(`${error.instancePath}/${String(params.missingProperty)}`, 'is required');
+    case 'pattern': {
+      const words = (error.parentSchema as Record<string, unknown> | undefined)?.['x-pattern-message'];
+      return withLabel(error.instancePath, typeof words === 'string' ? words : 'has a form this field does not accept');
+    }
     case 'additionalProperties':
       return {
         path: `${error.instancePath}/${String(params.additionalProperty)}`,
@@ -93,6 +100,12 @@ export function toErrorDetail(error: ErrorObject, schema: SchemaNode): ErrorDeta
     default:
       return withLabel(error.instancePath, error.message ?? 'is invalid');
   }
+}
+
+/** An empty or too short string also fails its pattern; that second error says nothing new. */
+function withoutEchoes(errors: readonly ErrorObject[]): ErrorObject[] {
+  const tooShort = new Set(errors.filter((e) => e.keyword === 'minLength').map((e) => e.instancePath));
+  return errors.filter((e) => !(e.keyword === 'pattern' && tooShort.has(e.instancePath)));
 }
 
 function readJson(path: string, what: string): unknown {
@@ -153,7 +166,7 @@ function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
   for (const part of [html, css, JSON.stringify(schema), ...Object.entries(partials).flat()]) fingerprint.update(part).update('\0');
   for (const [name, asset] of assets) fingerprint.update(name).update(asset.body);
 
-  const check = (data: unknown): ErrorDetail[] => (validator(data) ? [] : (validator.errors ?? []).map((e) => toErrorDetail(e, schema)));
+  const check = (data: unknown): ErrorDetail[] => (validator(data) ? [] : withoutEchoes(validator.errors ?? []).map((e) => toErrorDetail(e, schema)));
   return Object.freeze({
     id,
     title: typeof schema.title === 'string' ? schema.title : id,
