@@ -69,8 +69,10 @@ describe('attack corpus against the sealed renderer', () => {
   // Each entry: [name, head, body, where it is stopped]. `C` is the canary's origin, `F` the
   // planted file's URL. 'interception': Chromium issues the request and our handler aborts it;
   // 'browser': Chromium itself never issues it (file: from an https page, JavaScript off, no
-  // speculative connections through the dead proxy and the null host resolver).
-  const templateCases = (C: string, F: string): [string, string, string, 'interception' | 'browser'][] => {
+  // speculative connections through the dead proxy and the null host resolver). 'either': a
+  // refresh fires on a timer after `load`, so whether the print has finished by then is a race;
+  // either way nothing leaves (the canary and leak checks still apply).
+  const templateCases = (C: string, F: string): [string, string, string, 'interception' | 'browser' | 'either'][] => {
     const port = new URL(C).port;
     return [
       ['img http', '', `<img src="${C}/img">`, 'interception'],
@@ -101,7 +103,7 @@ describe('attack corpus against the sealed renderer', () => {
       ['svg xlink file', '', `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="${F}" width="10" height="10"/></svg>`, 'browser'],
       ['svg use', '', `<svg xmlns="http://www.w3.org/2000/svg"><use href="${C}/sprite.svg#a"/></svg>`, 'browser'],
       ['base href', `<base href="${C}/">`, '<img src="relative.png">', 'interception'],
-      ['meta refresh http', `<meta http-equiv="refresh" content="0;url=${C}/refresh">`, '<p>x</p>', 'interception'],
+      ['meta refresh http', `<meta http-equiv="refresh" content="0;url=${C}/refresh">`, '<p>x</p>', 'either'],
       ['meta refresh file', `<meta http-equiv="refresh" content="0;url=${F}">`, '<p>x</p>', 'browser'],
       ['link preload', `<link rel="preload" href="${C}/preload.png" as="image">`, '<p>x</p>', 'interception'],
       ['link prefetch', `<link rel="prefetch" href="${C}/prefetch">`, '<p>x</p>', 'browser'],
@@ -128,8 +130,9 @@ describe('attack corpus against the sealed renderer', () => {
     for (const [name, head, body, stoppedBy] of cases) {
       const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="stylesheet" href="style.css">${head}</head><body><div>安全</div>${body}</body></html>`;
       const lint = lintTemplate({ html, css: '', partials: {} });
-      const before = blocked.length;
-      const { pdf } = await chromium.renderPdf({
+      // This render's own list: a late request of the previous document (a refresh timer) lands
+      // in the shared log, not here.
+      const { pdf, blockedRequests } = await chromium.renderPdf({
         html,
         assets: new Map([['style.css', { contentType: 'text/css', body: Buffer.from('body { font-family: "Noto Serif SC" }') }]]),
         outline: false,
@@ -138,10 +141,10 @@ describe('attack corpus against the sealed renderer', () => {
       assertNothingLeaked(pdf);
       expect(pdfText(pdf)).not.toContain('JS-RAN');
       expect(compact(pdfText(pdf))).toContain('安全');
-      const aborted = blocked.length - before;
+      const aborted = blockedRequests.length;
       results.push({ name, outcome: `refused by the template rules (${lint.length} problem(s)); printed inertly; stopped by ${stoppedBy} (${aborted} aborted)` });
       expect({ name, ruleProblems: lint.length > 0 }).toEqual({ name, ruleProblems: true });
-      expect({ name, intercepted: aborted > 0 }).toEqual({ name, intercepted: stoppedBy === 'interception' });
+      if (stoppedBy !== 'either') expect({ name, intercepted: aborted > 0 }).toEqual({ name, intercepted: stoppedBy === 'interception' });
     }
   }, 120_000);
 

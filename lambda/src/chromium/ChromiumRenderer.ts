@@ -142,19 +142,22 @@ interface SealedPage {
 /** Renders between two memory-pressure notifications (see `relieveMemory`). */
 const MEMORY_PRESSURE_EVERY = 5;
 
-/** CSS that can make the page fetch something: `url(…)` (backgrounds, fonts, cursors), `image-set(…)`. */
-const CSS_FETCHES = /\b(?:url|image-set|-webkit-image-set)\s*\(/i;
+/**
+ * Markup or CSS that can make the page fetch something: a URL attribute, `url(…)` (backgrounds,
+ * fonts, cursors) or `image-set(…)`. The county report has none (its stylesheet is inlined).
+ */
+const MAY_FETCH = /\b(?:src|href|srcset|poster|data)\s*=|\b(?:url|image-set|-webkit-image-set)\s*\(/i;
 
 /**
  * Holds a document's `load` event until its CSS has asked for what it needs.
  *
- * These pages never get a frame (see `openSealedPage`), so nothing computes styles before `load`,
- * and an image or font the CSS takes from the template's assets/ would first be asked for while
- * printing: *measured*, the attack corpus saw such a request only some of the time. So a document
- * whose CSS can fetch gets one more, hidden image whose request is held; meanwhile a layout is
- * forced, which starts every fetch the CSS makes, and fetches started before `load` delay it. Then
- * the hold is released (failed) and `load` comes once they are all in. Other documents (the
- * county report) skip this: it costs a layout.
+ * These pages never get a frame (see `openSealedPage`), so nothing computes styles or layout
+ * before `load`, and an image or font the CSS takes from the template's assets/ (or an element
+ * that loads once laid out) would first be asked for while printing: *measured*, the attack corpus
+ * saw such requests only some of the time. So a document that may fetch gets one more, hidden
+ * image whose request is held; meanwhile a layout is forced, which starts those fetches, and
+ * fetches started before `load` delay it. Then the hold is released (failed) and `load` comes
+ * once they are all in. Other documents (the county report) skip this: it costs a layout.
  */
 class LoadHold {
   static readonly URL = `${DOCUMENT_ORIGIN}/.pdf-export-load-hold`;
@@ -221,7 +224,7 @@ export class ChromiumRenderer implements PdfRenderer {
     const print = async (): Promise<Buffer> => {
       page = await this.takeSealedPage(browser);
       const { session, frameId } = page;
-      const hold = CSS_FETCHES.test(request.html) ? new LoadHold() : undefined;
+      const hold = MAY_FETCH.test(request.html) ? new LoadHold() : undefined;
       session.on('Fetch.requestPaused', (event: Protocol.Fetch.RequestPausedEvent) => {
         if (hold?.take(event)) return;
         this.answer(session, event, request, blockedRequests);
