@@ -66,12 +66,13 @@ describe('ChromiumRenderer', () => {
     // renderer's LoadHold an image the CSS asks for would first be requested while printing. (The
     // attack corpus, whose CSS cases expect their requests to be seen, fails without it.)
     // Large, uncompressed images (2 and 3 MB) so that neither can arrive "instantly".
+    // The stylesheet is inline, as TemplateStore hands every template's stylesheets to the renderer.
     const assets = new Map([
-      ['style.css', { contentType: 'text/css', body: Buffer.from(`${css} div { width: 40mm; height: 40mm; background: url(assets/b.png) no-repeat; background-size: 100% 100% }`) }],
       ['assets/a.png', { contentType: 'image/png', body: noisePng(900, 800) }],
       ['assets/b.png', { contentType: 'image/png', body: noisePng(1000, 1000) }],
     ]);
-    const { html } = doc('<p>图片</p><img src="assets/a.png" style="width: 40mm"><div></div>');
+    const style = `<style>${css} div { width: 40mm; height: 40mm; background: url(assets/b.png) no-repeat; background-size: 100% 100% }</style>`;
+    const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">${style}</head><body><p>图片</p><img src="assets/a.png" style="width: 40mm"><div></div></body></html>`;
     for (let round = 0; round < 2; round++) {
       const { pdf, blockedRequests } = await renderer.renderPdf({ html, assets, outline: false });
       expect(blockedRequests).toEqual([]);

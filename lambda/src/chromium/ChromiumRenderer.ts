@@ -158,6 +158,8 @@ const MAY_FETCH = /\b(?:src|href|srcset|poster|data)\s*=|\b(?:url|image-set|-web
  * image whose request is held; meanwhile a layout is forced, which starts those fetches, and
  * fetches started before `load` delay it. Then the hold is released (failed) and `load` comes
  * once they are all in. Other documents (the county report) skip this: it costs a layout.
+ * The forced layout sees the stylesheets the document holds inline, which is how TemplateStore
+ * hands over every template's own stylesheets; a linked one may still be on its way.
  */
 class LoadHold {
   static readonly URL = `${DOCUMENT_ORIGIN}/.pdf-export-load-hold`;
