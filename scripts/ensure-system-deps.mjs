@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Installs the Debian packages the tests need (poppler-utils: pdftotext, pdffonts, pdfinfo,
-// pdftoppm) when they are missing. Rendering itself needs no system package: the bundled Chromium
+// pdftoppm; qpdf, which checks a PDF's structure where poppler silently repairs it) when they are
+// missing. Rendering itself needs no system package: the bundled Chromium
 // and the fonts come from npm.
 import { execFileSync, spawnSync } from 'node:child_process';
 
-const TOOLS = ['pdftotext', 'pdffonts', 'pdfinfo', 'pdftoppm'];
-const PACKAGES = ['poppler-utils'];
+const TOOLS = ['pdftotext', 'pdffonts', 'pdfinfo', 'pdftoppm', 'qpdf'];
+const PACKAGES = ['poppler-utils', 'qpdf'];
 
 const missing = TOOLS.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
 if (missing.length === 0) process.exit(0);

@@ -2,7 +2,7 @@
  * Reading real PDFs in tests with poppler-utils (installed by scripts/ensure-system-deps.mjs) and
  * pdf-lib. Nothing here trusts the renderer: every check reads the bytes that were produced.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,20 @@ export function pdfInfo(pdf: Uint8Array): Record<string, string> {
     if (i > 0) info[line.slice(0, i).trim()] = line.slice(i + 1).trim();
   }
   return info;
+}
+
+/**
+ * What `qpdf --check` finds wrong with a PDF's structure (cross-reference offsets, object
+ * streams, stream lengths): empty when nothing. poppler and pdf-lib quietly repair or ignore a
+ * broken cross-reference table, so reading a PDF with them proves little about how it was written.
+ */
+export function pdfStructureProblems(pdf: Uint8Array): string[] {
+  const result = withPdfFile(pdf, (path) => spawnSync('qpdf', ['--check', path], { encoding: 'utf8' }));
+  if (result.error) throw result.error;
+  const problems = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => /^(?:WARNING|ERROR|qpdf):/.test(line));
+  // qpdf exits 0 when clean, 3 with warnings, 2 with errors.
+  if (result.status !== 0 && problems.length === 0) problems.push(`qpdf --check exited ${result.status}`);
+  return problems;
 }
 
 /** Titles of the document outline (bookmarks), depth-first, with their nesting level. */

@@ -4,9 +4,10 @@
  */
 import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
 import { ChromiumError, RenderTimeoutError } from '../../lambda/src/core/errors';
-import { ChromiumRenderer, chromiumArgs, withBase, type PdfRenderRequest } from '../../lambda/src/chromium/ChromiumRenderer';
+import { ChromiumRenderer, chromiumArgs, mayFetch, withBase, type PdfRenderRequest } from '../../lambda/src/chromium/ChromiumRenderer';
+import { compactChromiumPdf } from '../../lambda/src/pdf/compactChromiumPdf';
 import { startCanary, type Canary } from '../helpers/canaryServer';
-import { compact, pdfImages, pdfInfo, pdfText } from '../helpers/pdfTools';
+import { compact, pdfImages, pdfInfo, pdfOutline, pdfStructureProblems, pdfText } from '../helpers/pdfTools';
 import { noisePng } from '../helpers/png';
 
 const config = loadRenderConfig();
@@ -40,6 +41,27 @@ describe('ChromiumRenderer', () => {
     expect(withBase('<HEAD lang="zh"><link rel="stylesheet" href="style.css">')).toBe('<HEAD lang="zh"><base href="https://report.invalid/"><link rel="stylesheet" href="style.css">');
     // <header> is not <head>.
     expect(withBase('<header>x</header>')).toBe('<base href="https://report.invalid/"><header>x</header>');
+  });
+
+  it('holds the load only of documents that may fetch something once laid out', () => {
+    for (const html of ['<img src="assets/a.png">', '<img/src=a.png>', '<link rel="stylesheet" href="x.css">', '<object data="x">', '<p style="background: url(assets/b.png)">', '<style>div { background: image-set("a.png" 1x) }</style>']) {
+      expect([html, mayFetch(html)]).toEqual([html, true]);
+    }
+    // TemplateStore writes every inlined stylesheet as <style data-href>: that is no URL attribute.
+    for (const html of ['<style data-href="style.css">p { color: black }</style><p>正文</p>', '<p data-src="x" x-href="y">正文</p>']) {
+      expect([html, mayFetch(html)]).toEqual([html, false]);
+    }
+  });
+
+  it('prints tagged PDFs of the one shape compactChromiumPdf rewrites, bookmarks included', async () => {
+    // compactChromiumPdf falls back to pdf-lib (~15 ms slower) for any other shape: a Chromium
+    // upgrade that changed how PDFs are written must fail here, not silently slow every render.
+    const { pdf } = await renderer.renderPdf({ ...doc('<h1>一、总体情况</h1><p>正文</p><h2>二、主要指标</h2><p>正文</p>'), outline: true });
+    const compacted = compactChromiumPdf(pdf, { title: '测试', lang: 'zh-CN' });
+    expect(compacted).toBeDefined();
+    expect(compacted!.pages).toBe(1);
+    expect(pdfStructureProblems(compacted!.pdf)).toEqual([]);
+    expect((await pdfOutline(compacted!.pdf)).map((o) => o.title)).toEqual(['一、总体情况', '二、主要指标']);
   });
 
   it('drops the flags that would weaken the page and resolves no host names', () => {

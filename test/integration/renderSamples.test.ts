@@ -6,11 +6,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChromiumRenderer } from '../../lambda/src/chromium/ChromiumRenderer';
+import { ChromiumRenderer, mayFetch } from '../../lambda/src/chromium/ChromiumRenderer';
 import { createReportRenderer, type ReportRendererHandle } from '../../lambda/src/createReportRenderer';
 import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
 import { ReportRenderer, type RenderedReport } from '../../lambda/src/core/ReportRenderer';
-import { compact, darkShare, pdfFonts, pdfInfo, pdfOutline, pdfText, pdfWords, rasterisePage, readFixture } from '../helpers/pdfTools';
+import { compact, darkShare, pdfFonts, pdfInfo, pdfOutline, pdfStructureProblems, pdfText, pdfWords, rasterisePage, readFixture } from '../helpers/pdfTools';
 
 const TEMPLATE = 'county-annual-report';
 const config = loadRenderConfig();
@@ -120,6 +120,11 @@ describe(`${TEMPLATE}: every sample printed by the real Chromium`, () => {
       expect(info.Title).toBe(report.meta.title);
       expect(info.Author).toBe(report.meta.author);
       expect(info.Subject).toBe(report.meta.subject);
+      expect(info.Keywords).toBe(report.meta.keywords!.join(' '));
+      expect(info.Keywords).toContain(data.county.name);
+      expect(info.Creator).toBe('pdf-export');
+      expect(info.Producer).toMatch(/^Skia\/PDF/);
+      expect(pdfStructureProblems(report.pdf)).toEqual([]);
       const titles = (await pdfOutline(report.pdf)).map((o) => o.title);
       for (const heading of ['一、', '二、', '三、', '四、']) expect(titles.some((t) => t.startsWith(heading))).toBe(true);
       expect(titles.some((t) => t.includes('主要经济指标'))).toBe(true);
@@ -205,5 +210,11 @@ describe(`${TEMPLATE}: every sample printed by the real Chromium`, () => {
 
   it('keeps a sample PDF small', () => {
     for (const sample of samples()) expect(reports.get(sample)!.report.bytes).toBeLessThan(300 * 1024);
+  });
+
+  it('writes documents that fetch nothing, so none waits for a load hold or lays out for a screen', () => {
+    // The renderer holds the load of (and lays out for the screen) any document that may fetch;
+    // an attribute or url() that slipped into the template would cost every report a layout.
+    for (const sample of samples()) expect([sample, mayFetch(reports.get(sample)!.html)]).toEqual([sample, false]);
   });
 });
