@@ -102,6 +102,22 @@ describe('ChromiumRenderer', () => {
     }
   }, 30_000);
 
+  it('gives every render its own assets, though all templates serve them under one origin', async () => {
+    // Two templates may both have an assets/logo.png; Chromium's memory cache is shared by all
+    // pages of the browser, so a cached image would print in the wrong report.
+    const style = '<style>div { width: 40mm; height: 40mm; background: url(assets/bg.png) no-repeat; background-size: 100% 100% }</style>';
+    const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">${style}</head><body><p>图</p><img src="assets/img.png" style="width: 40mm"><div></div></body></html>`;
+    for (const [width, height] of [[300, 200], [400, 100], [300, 200]]) {
+      const assets = new Map([
+        ['assets/img.png', { contentType: 'image/png', body: noisePng(width, height) }],
+        ['assets/bg.png', { contentType: 'image/png', body: noisePng(height, width) }],
+      ]);
+      const { pdf } = await renderer.renderPdf({ html, assets, outline: false });
+      expect(pdfImages(pdf)).toEqual(expect.arrayContaining([{ width, height }, { width: height, height: width }]));
+      expect(pdfImages(pdf)).toHaveLength(2);
+    }
+  });
+
   it('runs no JavaScript from the document', async () => {
     const { pdf } = await renderer.renderPdf(
       doc('<p id="t">静态文本</p><script>document.getElementById("t").textContent = "SCRIPT-RAN";</script>'),
