@@ -9,13 +9,17 @@
 //                  started the way `chromium --headless --print-to-pdf=out.pdf report.html` starts
 //                  it (Chromium's own defaults: several processes, frames drawn; --no-sandbox and
 //                  --disable-gpu as on Lambda), the document read from a file, printed with the
-//                  same options, written to disk, browser closed. The bundled build's own
-//                  --print-to-pdf mode hangs (DESIGN.md), so puppeteer issues those steps.
+//                  same options, written to disk, browser closed, median of 9. The bundled build
+//                  has no --print-to-pdf mode (the switch is not in the binary: Chromium ignores
+//                  it and waits forever), so puppeteer issues those steps.
 //   fresh tuned    stricter, for information: this project's renderer (all its flags, frameless
-//                  pages) started fresh for every document
-//   peak RSS       node's maxRSS + the Chromium process's VmHWM during the warm runs
+//                  pages) started fresh for every document, median of 9
+//   peak RSS       node's maxRSS + the warm Chromium process's VmHWM
+// Warm renders and the two baselines alternate in three rounds, so that a drift in this machine's
+// speed moves both sides of a ratio alike.
 //
-// Usage: npm run bench [-- --template county-annual-report --sample <name> --runs 20 --json out.json]
+// Usage: npm run bench [-- --template county-annual-report --sample <name> --runs 20
+//                          --baseline-runs 9 --json out.json]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,12 +42,14 @@ const { values: args } = parseArgs({
     template: { type: 'string', default: 'county-annual-report' },
     sample: { type: 'string' },
     runs: { type: 'string', default: '20' },
-    'baseline-runs': { type: 'string', default: '5' },
+    'baseline-runs': { type: 'string', default: '9' },
     json: { type: 'string' },
   },
 });
 const runs = Number(args.runs);
 const baselineRuns = Number(args['baseline-runs']);
+/** Warm renders and baseline runs alternate in this many rounds (see below). */
+const ROUNDS = 3;
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -105,29 +111,12 @@ try {
   results.coldMachineMs = await runCliOnce({ TMPDIR: freshTmp }, dataFile, join(work, 'cold-machine.pdf'));
   rmSync(freshTmp, { recursive: true, force: true });
 
-  // Warm: one process, one browser.
-  for (let i = 0; i < 3; i++) await handle.reports.render(args.template, data);
-  const warm = [];
-  let last;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    last = await handle.reports.render(args.template, data);
-    warm.push(performance.now() - t);
-  }
-  results.warmMedianMs = median(warm);
-  results.warmP95Ms = percentile(warm, 95);
-  results.pdfBytes = last.bytes;
-  results.pages = last.pages;
-  const chromiumPid = await handle.chromium.browserPid();
-  results.peakRssMb = process.resourceUsage().maxRSS / 1024 + peakRssMb(chromiumPid);
-
-  // Baselines: the same HTML, a fresh Chromium per document.
+  // The same HTML for the baselines, printed with a fresh Chromium per document.
   const prepared = handle.reports.prepare(args.template, data);
   const htmlFile = join(work, 'report.html');
   writeFileSync(htmlFile, prepared.html);
   const executablePath = config.chromiumPath ?? (await chromium.executablePath());
-  const cli = [];
-  for (let i = 0; i < baselineRuns; i++) {
+  const cliOnce = async () => {
     const t = performance.now();
     const browser = await puppeteer.launch({
       executablePath,
@@ -143,13 +132,9 @@ try {
     } finally {
       await browser.close();
     }
-    cli.push(performance.now() - t);
-  }
-  results.cliMedianMs = median(cli);
-  results.warmToCli = results.warmMedianMs / results.cliMedianMs;
-
-  const fresh = [];
-  for (let i = 0; i < baselineRuns; i++) {
+    return performance.now() - t;
+  };
+  const freshOnce = async () => {
     const t = performance.now();
     const once = new ChromiumRenderer({ fontconfigFile: config.fontconfigFile, executablePath: config.chromiumPath, renderTimeoutMs: 60_000 });
     try {
@@ -157,8 +142,33 @@ try {
     } finally {
       await once.close();
     }
-    fresh.push(performance.now() - t);
+    return performance.now() - t;
+  };
+
+  // Warm renders (one process, one browser) and the baselines alternate in rounds: this machine's
+  // speed drifts by ±10% over seconds, and a ratio of two blocks measured apart drifted with it.
+  for (let i = 0; i < 3; i++) await handle.reports.render(args.template, data);
+  const warm = [];
+  const cli = [];
+  const fresh = [];
+  let last;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = round; i < runs; i += ROUNDS) {
+      const t = performance.now();
+      last = await handle.reports.render(args.template, data);
+      warm.push(performance.now() - t);
+    }
+    for (let i = round; i < baselineRuns; i += ROUNDS) cli.push(await cliOnce());
+    for (let i = round; i < baselineRuns; i += ROUNDS) fresh.push(await freshOnce());
   }
+  results.warmMedianMs = median(warm);
+  results.warmP95Ms = percentile(warm, 95);
+  results.pdfBytes = last.bytes;
+  results.pages = last.pages;
+  const chromiumPid = await handle.chromium.browserPid();
+  results.peakRssMb = process.resourceUsage().maxRSS / 1024 + peakRssMb(chromiumPid);
+  results.cliMedianMs = median(cli);
+  results.warmToCli = results.warmMedianMs / results.cliMedianMs;
   results.freshTunedMedianMs = median(fresh);
   results.warmToFreshTuned = results.warmMedianMs / results.freshTunedMedianMs;
 } finally {
