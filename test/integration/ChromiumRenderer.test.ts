@@ -41,10 +41,27 @@ describe('ChromiumRenderer', () => {
     expect(withBase('<HEAD lang="zh"><link rel="stylesheet" href="style.css">')).toBe('<HEAD lang="zh"><base href="https://report.invalid/"><link rel="stylesheet" href="style.css">');
     // <header> is not <head>.
     expect(withBase('<header>x</header>')).toBe('<base href="https://report.invalid/"><header>x</header>');
+    // No <head>: after the doctype, or the page would be in quirks mode.
+    expect(withBase('<!DOCTYPE html><p>x</p>', '<style></style>')).toBe('<!DOCTYPE html><base href="https://report.invalid/"><style></style><p>x</p>');
   });
 
   it('holds the load only of documents that may fetch something once laid out', () => {
-    for (const html of ['<img src="assets/a.png">', '<img/src=a.png>', '<link rel="stylesheet" href="x.css">', '<object data="x">', '<p style="background: url(assets/b.png)">', '<style>div { background: image-set("a.png" 1x) }</style>']) {
+    const fetching = [
+      '<img src="assets/a.png">',
+      '<img/src=a.png>',
+      '<img alt="x"src=a.png>',
+      '<link rel="stylesheet" href="x.css">',
+      '<svg><image xlink:href="a.png"/></svg>',
+      '<object data="x">',
+      '<td background="assets/a.png">',
+      '<BODY BACKGROUND=a.png>',
+      '<p style="background: url(assets/b.png)">',
+      '<style>div { background: image-set("a.png" 1x) }</style>',
+      '<style>@import "x.css";</style>',
+      // A CSS escape spells url( without the letters.
+      '<style>div { background-image: \\75 rl(assets/a.png) }</style>',
+    ];
+    for (const html of fetching) {
       expect([html, mayFetch(html)]).toEqual([html, true]);
     }
     // TemplateStore writes every inlined stylesheet as <style data-href>: that is no URL attribute.
@@ -92,14 +109,28 @@ describe('ChromiumRenderer', () => {
     const assets = new Map([
       ['assets/a.png', { contentType: 'image/png', body: noisePng(900, 800) }],
       ['assets/b.png', { contentType: 'image/png', body: noisePng(1000, 1000) }],
+      ['assets/c.png', { contentType: 'image/png', body: noisePng(100, 90) }],
+      ['assets/d.png', { contentType: 'image/png', body: noisePng(110, 80) }],
     ]);
-    const style = `<style>${css} div { width: 40mm; height: 40mm; background: url(assets/b.png) no-repeat; background-size: 100% 100% }</style>`;
-    const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">${style}</head><body><p>图片</p><img src="assets/a.png" style="width: 40mm"><div></div></body></html>`;
+    // Also the two ways past the renderer's quick look for URLs: an HTML background attribute, and
+    // a CSS escape spelling url(.
+    const box = 'width: 40mm; height: 40mm; background-repeat: no-repeat; background-size: 100% 100%';
+    const style = `<style>${css} div { ${box}; background-image: url(assets/b.png) } span { display: block; ${box}; background-image: \\75 rl(assets/d.png) } td { ${box} }</style>`;
+    const body = '<p>图片</p><img src="assets/a.png" style="width: 40mm"><div></div><table><tr><td background="assets/c.png">表</td></tr></table><span></span>';
+    const html = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">${style}</head><body>${body}</body></html>`;
     for (let round = 0; round < 2; round++) {
       const { pdf, blockedRequests } = await renderer.renderPdf({ html, assets, outline: false });
       expect(blockedRequests).toEqual([]);
-      expect(pdfImages(pdf)).toEqual(expect.arrayContaining([{ width: 900, height: 800 }, { width: 1000, height: 1000 }]));
+      expect(pdfImages(pdf)).toEqual(
+        expect.arrayContaining([{ width: 900, height: 800 }, { width: 1000, height: 1000 }, { width: 100, height: 90 }, { width: 110, height: 80 }]),
+      );
     }
+    // Each of those alone: no other URL in the document to give it away.
+    const alone = (head: string, body: string): string => `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>${css} td, span { ${box} } span { display: block }</style>${head}</head><body>${body}</body></html>`;
+    const backgroundAttribute = await renderer.renderPdf({ html: alone('', '<table><tr><td background="assets/c.png">表</td></tr></table>'), assets, outline: false });
+    expect(pdfImages(backgroundAttribute.pdf)).toEqual([{ width: 100, height: 90 }]);
+    const escapedUrl = await renderer.renderPdf({ html: alone('<style>span { background-image: \\75 rl(assets/d.png) }</style>', '<span></span>'), assets, outline: false });
+    expect(pdfImages(escapedUrl.pdf)).toEqual([{ width: 110, height: 80 }]);
   }, 30_000);
 
   it('gives every render its own assets, though all templates serve them under one origin', async () => {

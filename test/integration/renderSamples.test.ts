@@ -10,6 +10,7 @@ import { ChromiumRenderer, mayFetch } from '../../lambda/src/chromium/ChromiumRe
 import { createReportRenderer, type ReportRendererHandle } from '../../lambda/src/createReportRenderer';
 import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
 import { ReportRenderer, type RenderedReport } from '../../lambda/src/core/ReportRenderer';
+import { compactChromiumPdf } from '../../lambda/src/pdf/compactChromiumPdf';
 import { compact, darkShare, pdfFonts, pdfInfo, pdfOutline, pdfStructureProblems, pdfText, pdfWords, rasterisePage, readFixture } from '../helpers/pdfTools';
 
 const TEMPLATE = 'county-annual-report';
@@ -210,6 +211,18 @@ describe(`${TEMPLATE}: every sample printed by the real Chromium`, () => {
 
   it('keeps a sample PDF small', () => {
     for (const sample of samples()) expect(reports.get(sample)!.report.bytes).toBeLessThan(300 * 1024);
+  });
+
+  it('rewrites the report’s print in one pass (not pdf-lib), its small objects in several object streams', async () => {
+    const template = handle.reports.templates.get(TEMPLATE);
+    const prepared = handle.reports.prepare(TEMPLATE, template.sampleData[template.samples[0]]);
+    const { pdf: printed } = await handle.chromium.renderPdf({ html: prepared.html, assets: template.assets, outline: true });
+    const compacted = compactChromiumPdf(printed, prepared.meta);
+    expect(compacted).toBeDefined();
+    expect(compacted!.pages).toBe(11);
+    expect(pdfStructureProblems(compacted!.pdf)).toEqual([]);
+    expect(compacted!.pdf.toString('latin1').match(/\/Type \/ObjStm/g)!.length).toBeGreaterThanOrEqual(2);
+    expect(bodyText(compacted!.pdf)).toBe(bodyText(printed));
   });
 
   it('writes documents that fetch nothing, so none waits for a load hold or lays out for a screen', () => {

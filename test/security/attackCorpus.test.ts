@@ -97,6 +97,8 @@ describe('attack corpus against the sealed renderer', () => {
       ['embed file', '', `<embed src="${F}" type="text/plain">`, 'browser'],
       ['css @import', `<style>@import url("${C}/import.css");</style>`, '<p>x</p>', 'interception'],
       ['css background url', `<style>p { background: url("${C}/bg.png") }</style>`, '<p>x</p>', 'interception'],
+      ['css url() spelt with an escape', `<style>p { background: \\75 rl("${C}/escaped.png") }</style>`, '<p>x</p>', 'interception'],
+      ['table cell background attribute', '', `<table><tr><td background="${C}/td.png">x</td></tr></table>`, 'interception'],
       ['css @font-face', `<style>@font-face { font-family: Evil; src: url("${C}/font.ttf") } p { font-family: Evil }</style>`, '<p>x</p>', 'interception'],
       ['css image-set and cursor', `<style>p { background-image: image-set("${C}/set.png" 1x); cursor: url("${C}/cur.cur"), auto; list-style-image: url("${C}/li.png") }</style>`, '<ul><li><p>x</p></li></ul>', 'interception'],
       ['svg image', '', `<svg xmlns="http://www.w3.org/2000/svg"><image href="${C}/svg.png" width="10" height="10"/></svg>`, 'interception'],

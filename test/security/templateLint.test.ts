@@ -24,6 +24,10 @@ describe('template rules', () => {
     expect(lintTemplate({ html: readFileSync(join(dir, 'template.html'), 'utf8'), css: readFileSync(join(dir, 'style.css'), 'utf8'), partials })).toEqual([]);
   });
 
+  it('accepts CSS escapes that spell nothing forbidden, and own assets in a style attribute', () => {
+    expect(lint('<p style="background: url(assets/a.png)">x</p>', 'q::before { content: "\\201C" } p { background: url(assets/\\62 .png) }')).toEqual([]);
+  });
+
   it('accepts plain escaped data in text and in geometry attributes', () => {
     expect(lint('<h1>{{county.name}}</h1><svg xmlns="http://www.w3.org/2000/svg"><rect x="{{x}}" width="{{w}}"/></svg>')).toEqual([]);
   });
@@ -48,6 +52,9 @@ describe('template rules', () => {
     ['event handler', '<p onclick="x()">x</p>', /event handler/],
     ['data in a style element', '<style>p { color: {{c}} }</style>', /data inside a <style> element/],
     ['other stylesheet link', '<link rel="stylesheet" href="http://example.com/x.css">', /may only load the template's own stylesheet/],
+    ['remote url() in a style attribute', '<p style="background: url(http://127.0.0.1:9001/x)">x</p>', /may only point at the template's own assets/],
+    ['CSS-escaped url() in a style attribute', '<p style="background: \\75 rl(\\68ttps://example.com/x)">x</p>', /url\(https:\/\/example\.com\/x\) may only point/],
+    ['CSS-escaped url() in a style element', '<style>p { background: \\000075rl(http://127.0.0.1/x) }</style>', /url\(http:\/\/127\.0\.0\.1\/x\) may only point/],
   ])('rejects %s', (_name, body, message) => {
     expect(lint(body).join('\n')).toMatch(message);
   });
@@ -57,6 +64,9 @@ describe('template rules', () => {
     ['remote url()', 'p { background: url(http://127.0.0.1:9001/x) }', /may only point at the template's own assets/],
     ['file url()', '@font-face { font-family: X; src: url("file:///etc/passwd") }', /may only point at the template's own assets/],
     ['mustache in CSS', 'p { color: {{c}} }', /Mustache tags in a stylesheet/],
+    ['CSS-escaped url()', 'p { background: \\75 rl(http://127.0.0.1:9001/x) }', /may only point at the template's own assets/],
+    ['CSS-escaped scheme', 'p { background: url(\\68 ttp://127.0.0.1:9001/x) }', /url\(http:\/\/127\.0\.0\.1:9001\/x\) may only point/],
+    ['CSS-escaped @import', '@\\69mport "x.css";', /@import is not allowed/],
   ])('rejects %s in style.css', (_name, css, message) => {
     expect(lint('<p>x</p>', css).join('\n')).toMatch(message);
   });

@@ -75,9 +75,10 @@ const BASE_ELEMENT = `<base href="${DOCUMENT_ORIGIN}/">`;
  * (lintTemplate), so this is the only one.
  */
 export function withBase(html: string, headMarkup = ''): string {
-  const head = /<head(?:\s[^>]*)?>/i.exec(html);
+  // Without a <head>, after the doctype: anything before it would put the page in quirks mode.
+  const after = /<head(?:\s[^>]*)?>/i.exec(html) ?? /^\s*<!doctype\b[^>]*>/i.exec(html);
   const inserted = `${BASE_ELEMENT}${headMarkup}`;
-  if (head) return `${html.slice(0, head.index + head[0].length)}${inserted}${html.slice(head.index + head[0].length)}`;
+  if (after) return `${html.slice(0, after.index + after[0].length)}${inserted}${html.slice(after.index + after[0].length)}`;
   return `${inserted}${html}`;
 }
 
@@ -155,11 +156,16 @@ interface SealedPage {
 const MEMORY_PRESSURE_EVERY = 5;
 
 /**
- * Markup or CSS that can make the page fetch something: a URL attribute, `url(…)` (backgrounds,
- * fonts, cursors) or `image-set(…)`. An attribute name preceded by `-` is another attribute
+ * Markup or CSS that can make the page fetch something: an attribute whose value is a URL
+ * (`xlink:href` included; `<td background>` too), `url(…)` (backgrounds, fonts, cursors),
+ * `image-set(…)` or `@import`; or any backslash, since a CSS escape can spell any of those
+ * (`\75 rl(…)` is `url(…)`). An attribute name preceded by `-` is another attribute
  * (`<style data-href>`, which TemplateStore writes for every inlined stylesheet, fetches nothing).
+ * When in doubt this says yes: a document held for nothing costs one layout, one not held may print
+ * without its images.
  */
-const MAY_FETCH = /(?<![\w-])(?:src|href|srcset|poster|data)\s*=|\b(?:url|image-set|-webkit-image-set)\s*\(/i;
+const MAY_FETCH =
+  /(?<![\w-])(?:src|href|srcset|imagesrcset|poster|data|background|lowsrc|dynsrc|codebase|manifest)\s*=|\b(?:url|image-set|-webkit-image-set)\s*\(|@import|\\/i;
 
 /**
  * Whether a document may fetch something once laid out, and so needs its load held (LoadHold).

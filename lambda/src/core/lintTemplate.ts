@@ -49,6 +49,8 @@ function lintHtml(file: string, html: string, problems: LintProblem[]): void {
       if (/^\s*(?:javascript|vbscript|file|data):/i.test(value) && URL_OR_CODE_ATTRIBUTE.test(attribute)) {
         report(m.index, `${value.split(':')[0]}: URL in the ${attribute}= attribute of <${name}>`);
       }
+      // An inline style is CSS like style.css, under the same rules (its url()s included).
+      if (attribute.toLowerCase() === 'style') lintCss(file, value, problems, lineOf(html, m.index) - 1);
     }
   }
   for (const m of html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)) {
@@ -57,7 +59,21 @@ function lintHtml(file: string, html: string, problems: LintProblem[]): void {
   }
 }
 
-function lintCss(file: string, css: string, problems: LintProblem[], lineOffset = 0): void {
+/**
+ * CSS with its escapes resolved as a browser reads them: `\75 rl(` is `url(`, `\68ttps` is
+ * `https`. Lines stay where they were (an escaped line break is kept), so problems keep their lines.
+ */
+function unescapeCss(css: string): string {
+  return css.replace(/\\(?:([0-9a-fA-F]{1,6})[ \t\r\n\f]?|([^\n\r\f0-9a-fA-F]))/g, (_, hex: string | undefined, char: string | undefined) => {
+    if (char !== undefined) return char;
+    const codePoint = parseInt(hex!, 16);
+    // CSS Syntax §4.3.7: zero, surrogates and values beyond Unicode read as U+FFFD.
+    return codePoint === 0 || (codePoint >= 0xd800 && codePoint <= 0xdfff) || codePoint > 0x10ffff ? '\ufffd' : String.fromCodePoint(codePoint);
+  });
+}
+
+function lintCss(file: string, escapedCss: string, problems: LintProblem[], lineOffset = 0): void {
+  const css = unescapeCss(escapedCss);
   const report = (index: number, message: string): void => {
     problems.push({ file, line: lineOffset + lineOf(css, index), message });
   };

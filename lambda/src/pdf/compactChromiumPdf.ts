@@ -88,7 +88,28 @@ function readXrefTable(text: string, at: number): { offsets: Map<number, number>
   return found ? { offsets, trailer: found[1] } : undefined;
 }
 
-/** Every in-use object as a byte range: from its offset to the last `endobj` before the next object. */
+/**
+ * Whether the stream object whose body (dictionary, data, `endstream`) lies in text[from, to) is
+ * exactly one stream: its direct /Length, counted from the end of the `stream` line, ends right
+ * before `endstream`. Anything else (an indirect length, bytes of another object) is not trusted.
+ */
+function isWholeStream(text: string, from: number, to: number): boolean {
+  // The dictionary ends at the first `>>` followed by the `stream` keyword and its end of line.
+  const head = /<<[\s\S]*?>>[\0\t\n\f\r ]*stream(?:\r\n|\n)/y;
+  head.lastIndex = from;
+  const found = head.exec(text.slice(0, Math.min(to, from + 4096)));
+  const length = found ? /\/Length[\0\t\n\f\r ]+(\d+)(?![\0\t\n\f\r ]+\d+[\0\t\n\f\r ]+R)/.exec(found[0]) : null;
+  if (!found || !length) return false;
+  const dataEnd = head.lastIndex + Number(length[1]);
+  return /^(?:\r\n|\n|\r)?$/.test(text.slice(dataEnd, to - 'endstream'.length));
+}
+
+/**
+ * Every in-use object as a byte range, from its offset to its `endobj`. Only white space may lie
+ * between that and the next object; a small object holds no other `endobj` (one inside a string
+ * is left to pdf-lib), and a stream is whole (isWholeStream). So bytes the table does not list
+ * are never taken into an object.
+ */
 function readObjects(text: string, offsets: Map<number, number>, xrefAt: number): Map<number, SourceObject> | undefined {
   const ordered = [...offsets].sort((a, b) => a[1] - b[1]);
   const objects = new Map<number, SourceObject>();
@@ -99,11 +120,14 @@ function readObjects(text: string, offsets: Map<number, number>, xrefAt: number)
     header.lastIndex = start;
     const found = header.exec(text);
     if (!found || Number(found[1]) !== num || header.lastIndex > limit) return undefined;
+    // The last `endobj` before the next object: a stream's data may contain those bytes too.
     const endobj = text.lastIndexOf('endobj', limit - 'endobj'.length);
     if (endobj < header.lastIndex) return undefined;
+    for (let at = endobj + 'endobj'.length; at < limit; at++) if (!isPdfWhitespace(text.charCodeAt(at))) return undefined;
     let bodyEnd = endobj;
     while (bodyEnd > header.lastIndex && isPdfWhitespace(text.charCodeAt(bodyEnd - 1))) bodyEnd--;
     const isStream = text.startsWith('endstream', bodyEnd - 'endstream'.length);
+    if (isStream ? !isWholeStream(text, header.lastIndex, bodyEnd) : text.indexOf('endobj', header.lastIndex) !== endobj) return undefined;
     // A stream is copied as it stands, so only the small objects' text is kept.
     const body = isStream ? '' : text.slice(header.lastIndex, bodyEnd);
     objects.set(num, { num, start, end: endobj + 'endobj'.length, body, isStream });
@@ -148,7 +172,9 @@ export function compactChromiumPdf(source: Uint8Array, meta: PdfMetadata): Compa
   const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   // latin1 maps each byte to one character and back: offsets in the text are offsets in the file.
   const text = bytes.toString('latin1');
-  if (!text.startsWith('%PDF-1.')) return undefined;
+  const header = /^%PDF-1\.(\d)\b/.exec(text);
+  if (!header) return undefined;
+  const version = Number(header[1]);
   const tail = /startxref[\r\n ]+(\d+)[\r\n ]+%%EOF[\r\n ]*$/.exec(text.slice(-64));
   if (!tail) return undefined;
   const xrefAt = Number(tail[1]);
@@ -163,12 +189,16 @@ export function compactChromiumPdf(source: Uint8Array, meta: PdfMetadata): Compa
   const catalog = editCatalog(root.body, meta.lang);
   const pagesNum = Number(/\/Pages\s+(\d+)\s+0\s+R/.exec(root.body)?.[1] ?? NaN);
   const pageTree = objects.get(pagesNum)?.body;
-  const count = pageTree === undefined ? undefined : /\/Count\s+(\d+)/.exec(pageTree);
+  const count = pageTree === undefined ? undefined : /\/Count\s+(\d+)(?!\s+\d+\s+R)/.exec(pageTree);
   if (catalog === undefined || !pageTree || !/\/Type\s*\/Pages\b/.test(pageTree) || !count) return undefined;
 
-  let nextNum = Math.max(...objects.keys()) + 1;
-  const infoNum = infoRef ? Number(infoRef[1]) : nextNum++;
-  const info = infoDictionary(meta, objects.get(infoNum)?.body);
+  let nextNum = 1;
+  for (const num of objects.keys()) nextNum = Math.max(nextNum, num + 1);
+  // The old information dictionary is replaced under its number; it must be one, and no other object.
+  const oldInfo = infoRef ? objects.get(Number(infoRef[1])) : undefined;
+  if (infoRef && (!oldInfo || oldInfo.isStream || oldInfo.num === rootNum)) return undefined;
+  const infoNum = oldInfo ? oldInfo.num : nextNum++;
+  const info = infoDictionary(meta, oldInfo?.body);
 
   const parts: Buffer[] = [];
   let length = 0;
@@ -181,7 +211,7 @@ export function compactChromiumPdf(source: Uint8Array, meta: PdfMetadata): Compa
   const rows = new Map<number, [number, number, number]>();
 
   // 1.5 is the first version with object streams; the binary comment marks the file as binary.
-  write('%PDF-1.5\n%\xE2\xE3\xCF\xD3\n');
+  write(`%PDF-1.${Math.max(5, version)}\n%\xE2\xE3\xCF\xD3\n`);
   // Every object that is not a stream goes into object streams, the new information dictionary too.
   const small: { num: number; body: string }[] = [{ num: infoNum, body: info }];
   for (const object of objects.values()) {
