@@ -162,7 +162,8 @@ const MEMORY_PRESSURE_EVERY = 5;
  * (`\75 rl(…)` is `url(…)`). An attribute name preceded by `-` is another attribute
  * (`<style data-href>`, which TemplateStore writes for every inlined stylesheet, fetches nothing).
  * When in doubt this says yes: a document held for nothing costs one layout, one not held may print
- * without its images.
+ * without its images. (lintTemplate's list of URL attributes answers another question, where data
+ * may not go, and names attributes that never fetch while laying out: style, action, on….)
  */
 const MAY_FETCH =
   /(?<![\w-])(?:src|href|srcset|imagesrcset|poster|data|background|lowsrc|dynsrc|codebase|manifest)\s*=|\b(?:url|image-set|-webkit-image-set)\s*\(|@import|\\/i;

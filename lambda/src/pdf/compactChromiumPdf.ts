@@ -8,7 +8,8 @@
  * of generation 0, each one ending in `endobj` before the next begins. So objects are moved as
  * opaque byte ranges found through that table (no stream's binary data is ever searched), and only
  * three small dictionaries are read: the catalog, the root of the page tree and the old
- * information dictionary. *Measured*: ~1 ms, and the same size as pdf-lib's output.
+ * information dictionary. *Measured* on the county report: ~2 ms, and a file no larger than
+ * pdf-lib's (288 KB from Chromium's 315 KB).
  *
  * A file of any other shape (another producer, an incremental update, encryption, a
  * cross-reference stream) gives `undefined`, and the caller takes the pdf-lib path.
