@@ -116,7 +116,7 @@ try {
   const htmlFile = join(work, 'report.html');
   writeFileSync(htmlFile, prepared.html);
   const executablePath = config.chromiumPath ?? (await chromium.executablePath());
-  const cliOnce = async () => {
+  const chromiumCliRunMs = async () => {
     const t = performance.now();
     const browser = await puppeteer.launch({
       executablePath,
@@ -134,7 +134,7 @@ try {
     }
     return performance.now() - t;
   };
-  const freshOnce = async () => {
+  const freshRendererRunMs = async () => {
     const t = performance.now();
     const once = new ChromiumRenderer({ fontconfigFile: config.fontconfigFile, executablePath: config.chromiumPath, renderTimeoutMs: 60_000 });
     try {
@@ -158,8 +158,8 @@ try {
       last = await handle.reports.render(args.template, data);
       warm.push(performance.now() - t);
     }
-    for (let i = round; i < baselineRuns; i += ROUNDS) cli.push(await cliOnce());
-    for (let i = round; i < baselineRuns; i += ROUNDS) fresh.push(await freshOnce());
+    for (let i = round; i < baselineRuns; i += ROUNDS) cli.push(await chromiumCliRunMs());
+    for (let i = round; i < baselineRuns; i += ROUNDS) fresh.push(await freshRendererRunMs());
   }
   results.warmMedianMs = median(warm);
   results.warmP95Ms = percentile(warm, 95);
