@@ -41,7 +41,7 @@ const { values: args } = parseArgs({
 const count = Number(args.count);
 const levels = args.concurrency.split(',').map(Number);
 
-if (!existsSync(join(root, 'dist', 'lambda', 'src', 'cli', 'batchCommand.js'))) {
+if (!existsSync(join(root, 'dist', 'lambda', 'src', 'entrypoints', 'cli.js'))) {
   console.error('bench-batch: dist/ has no batch command; run `npm run build` first.');
   process.exit(2);
 }

@@ -31,9 +31,7 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { loadRenderConfig } = require(join(root, 'dist/lambda/src/core/renderConfig.js'));
-const { createReportRenderer } = require(join(root, 'dist/lambda/src/createReportRenderer.js'));
-const { ChromiumRenderer } = require(join(root, 'dist/lambda/src/chromium/ChromiumRenderer.js'));
+const { compose, loadConfig } = require('pdf-export');
 const chromium = require('@sparticuz/chromium');
 const puppeteer = require('puppeteer-core');
 
@@ -91,9 +89,9 @@ function runCliOnce(env, dataFile, outFile) {
   });
 }
 
-const config = loadRenderConfig();
-const handle = createReportRenderer(config);
-const template = handle.reports.templates.get(args.template);
+const handle = compose(loadConfig());
+const config = handle.config.render;
+const template = handle.templates.get(args.template);
 const sample = args.sample ?? template.samples[0];
 const data = template.sampleData[sample];
 const work = mkdtempSync(join(tmpdir(), 'pdf-bench-'));
@@ -136,9 +134,9 @@ try {
   };
   const freshRendererRunMs = async () => {
     const t = performance.now();
-    const once = new ChromiumRenderer({ fontconfigFile: config.fontconfigFile, executablePath: config.chromiumPath, renderTimeoutMs: 60_000 });
+    const once = compose(loadConfig({ ...process.env, RENDER_TIMEOUT_MS: '60000' }));
     try {
-      await once.renderPdf({ html: prepared.html, assets: prepared.template.assets, outline: true });
+      await once.chromium.renderPdf({ html: prepared.html, assets: prepared.template.assets, outline: true });
     } finally {
       await once.close();
     }

@@ -7,29 +7,26 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { loadRenderConfig } = require(join(root, 'dist/lambda/src/core/renderConfig.js'));
-const { createReportRenderer } = require(join(root, 'dist/lambda/src/createReportRenderer.js'));
-const { writeFileAtomic } = require(join(root, 'dist/lambda/src/cli/main.js'));
+const { compose, loadConfig, writeFileAtomic } = require('pdf-export');
 
 const outDir = resolve(process.argv[2] ?? join(root, 'out', 'samples'));
-const handle = createReportRenderer(loadRenderConfig(), { onBlockedRequest: (url) => console.warn(`warning: blocked ${url}`) });
+const app = compose(loadConfig(), { onBlockedRequest: (url) => console.warn(`warning: blocked ${url}`) });
 let failed = 0;
 try {
-  for (const template of handle.reports.templates.list()) {
-    for (const sample of template.samples) {
-      const file = join(outDir, template.id, `${sample}.pdf`);
+  for (const { id, samples } of app.templates.list()) {
+    for (const sample of samples) {
+      const file = join(outDir, id, `${sample}.pdf`);
       try {
-        const data = handle.reports.templates.get(template.id).sampleData[sample];
-        const report = await handle.reports.render(template.id, data);
+        const report = await app.reports.render(id, app.templates.get(id).sampleData[sample]);
         await writeFileAtomic(file, report.pdf);
         console.log(`${relative(process.cwd(), file)}  ${report.pages} pages  ${(report.bytes / 1024).toFixed(0)} KB  ${report.renderMs} ms`);
       } catch (error) {
         failed += 1;
-        console.error(`${template.id}/${sample}: ${error.message}`);
+        console.error(`${id}/${sample}: ${error.message}`);
       }
     }
   }
 } finally {
-  await handle.close();
+  await app.close();
 }
 process.exitCode = failed > 0 ? 1 : 0;

@@ -3,7 +3,8 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { BATCHES_PREFIX, REPORTS_PREFIX } from '../../lambda/src/infra-handlers/batchLayout';
+import { ENV } from '../../lambda/src/config/configTable';
+import { BATCHES_PREFIX, REPORTS_PREFIX } from '../../lambda/src/core/storageLayout';
 import { BatchWorkflow } from './constructs/BatchWorkflow';
 import { ChromiumFontsLayer } from './constructs/ChromiumFontsLayer';
 import { ReportApi, type ApiAuthorization } from './constructs/ReportApi';
@@ -81,7 +82,7 @@ export class PdfExportStack extends Stack {
     const bucket = this.reportBucket.bucket;
     this.layer = new ChromiumFontsLayer(this, 'ChromiumFonts', { licensedFontsDir: props.licensedFontsDir });
     const render = { layer: this.layer, renderTimeout: props.renderTimeout };
-    const storageEnv = { REPORTS_BUCKET: bucket.bucketName, LINK_EXPIRY_SECONDS: String(linkExpirySeconds) };
+    const storageEnv = { [ENV.REPORTS_BUCKET]: bucket.bucketName, [ENV.LINK_EXPIRY_SECONDS]: String(linkExpirySeconds) };
 
     this.httpFunction = new ServiceFunction(this, 'HttpRender', {
       entry: PATHS.httpHandler,
@@ -91,7 +92,7 @@ export class PdfExportStack extends Stack {
       memorySize: props.renderMemorySize,
       render,
       // One event per container at a time: more concurrent renders would only queue inside it.
-      environment: { ...storageEnv, MAX_CONCURRENT_RENDERS: '1' },
+      environment: { ...storageEnv, [ENV.MAX_CONCURRENT_RENDERS]: '1' },
       logRetention,
       reservedConcurrentExecutions: props.apiReservedConcurrency,
     });
@@ -103,7 +104,7 @@ export class PdfExportStack extends Stack {
       timeout: props.batchGroupTimeout ?? Duration.minutes(5),
       memorySize: props.renderMemorySize,
       render,
-      environment: { REPORTS_BUCKET: bucket.bucketName },
+      environment: { [ENV.REPORTS_BUCKET]: bucket.bucketName },
       logRetention,
     });
     this.grantObjects(this.batchGroupFunction, BATCHES_PREFIX, ['s3:GetObject', 's3:PutObject']);
@@ -113,7 +114,7 @@ export class PdfExportStack extends Stack {
       description: 'PDF export batch: writes manifest.json and reports.zip from the map results',
       timeout: Duration.minutes(15),
       memorySize: 1024,
-      environment: { REPORTS_BUCKET: bucket.bucketName },
+      environment: { [ENV.REPORTS_BUCKET]: bucket.bucketName },
       logRetention,
     });
     // Reads ResultWriter output and PDFs; writes manifest.json and reports.zip (multipart).
@@ -136,7 +137,7 @@ export class PdfExportStack extends Stack {
       timeout: Duration.seconds(29),
       memorySize: 1024,
       withTemplates: true,
-      environment: { ...storageEnv, BATCH_STATE_MACHINE_ARN: stateMachine.stateMachineArn },
+      environment: { ...storageEnv, [ENV.BATCH_STATE_MACHINE_ARN]: stateMachine.stateMachineArn },
       logRetention,
     });
     this.grantObjects(this.batchApiFunction, BATCHES_PREFIX, ['s3:GetObject', 's3:PutObject']);

@@ -19,8 +19,8 @@ import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import { chromiumEnv } from '../../lambda/src/chromium/ChromiumRenderer';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
-import { findProjectRoot } from '../../lambda/src/core/renderConfig';
-import { startDevServer, type DevServer } from '../../lambda/src/http/startDevServer';
+import { findProjectRoot } from '../../lambda/src/config/projectRoot';
+import { startDevServer, type DevServer } from '../../lambda/src/entrypoints/devServer';
 import { compact, pdfInfo, pdfText } from '../helpers/pdfTools';
 import { decodePng, imageStats } from '../helpers/png';
 
@@ -462,7 +462,7 @@ describe('playground page in a real browser', () => {
   it('keeps the playground on the dev server only, for this server only', async () => {
     // The Lambda's handler has no page and no batch routes.
     for (const path of ['/', '/playground/app.js', '/playground/batches']) {
-      const response = await server.app.handle({ method: 'GET', path, headers: {}, body: undefined, isBase64Encoded: false, requestId: 't' });
+      const response = await server.app.httpApi()({ method: 'GET', path, headers: {}, body: undefined, isBase64Encoded: false, requestId: 't' });
       expect(response.statusCode).toBe(404);
     }
     // Another site cannot start batches (CSRF) or read the page through DNS rebinding.

@@ -1,5 +1,5 @@
 /**
- * Small helpers for talking to the HTTP API in tests and checking its error contract (DESIGN.md):
+ * Small helpers for talking to the HTTP API in tests and checking its error contract (docs/architecture.md):
  * `{"error": {"code", "message", "details": [{"path", "message"}], "requestId"}}`, never a stack.
  */
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * Checks a presigned S3 GET URL's SigV4 signature the way S3 does: rebuild the canonical request
  * from the URL, sign it again with the same credentials, region, date and expiry, and compare.
- * s3rver skips this check (DESIGN.md), so tests use it to prove a tampered link would be refused.
+ * s3rver skips this check (docs/architecture.md), so tests use it to prove a tampered link would be refused.
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';

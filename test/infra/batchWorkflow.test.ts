@@ -20,14 +20,18 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { BatchWorkflow, RESULT_WRITER_V2_FLAG } from '../../infra/lib/constructs/BatchWorkflow';
-import { createBatchApp, createBatchHandler, type BatchApp, type BatchEvent } from '../../lambda/src/batch/batchHandler';
-import { startLocalS3, type LocalS3 } from '../../lambda/src/http/startLocalS3';
-import { createBatchApiDependencies, createBatchApiHandler } from '../../lambda/src/infra-handlers/batchApiHandler';
-import { manifestKey, resultsPrefix, zipKey } from '../../lambda/src/infra-handlers/batchLayout';
-import type { RemoteBatchManifest } from '../../lambda/src/infra-handlers/finalizeBatch';
-import { createFinalizeHandler } from '../../lambda/src/infra-handlers/finalizeHandler';
-import { createInfraS3 } from '../../lambda/src/infra-handlers/s3Client';
-import { executionArnOf } from '../../lambda/src/infra-handlers/stepFunctionsClient';
+import type { BatchManifest as RemoteBatchManifest } from '../../lambda/src/batch/BatchManifest';
+import type { BatchGroupEvent as BatchEvent } from '../../lambda/src/batch/renderBatchGroup';
+import type { App as BatchApp } from '../../lambda/src/compose';
+import { loadConfig } from '../../lambda/src/config/loadConfig';
+import { manifestKey, resultsPrefix, zipKey } from '../../lambda/src/core/storageLayout';
+import { createBatchApiHandler } from '../../lambda/src/entrypoints/batchApiLambda';
+import { createBatchHandler } from '../../lambda/src/entrypoints/batchRenderLambda';
+import { createFinalizeHandler } from '../../lambda/src/entrypoints/finalizeBatchLambda';
+import { createS3Client } from '../../lambda/src/storage/createS3Client';
+import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
+import { executionArnOf } from '../../lambda/src/stepFunctions/StepFunctionsClient';
+import { testApp } from '../helpers/app';
 import { readZip } from './helpers/readZip';
 import { runExecution, type ExecutionRecord } from './helpers/stepFunctionsEmulator';
 
@@ -152,6 +156,7 @@ describe('remote batch: POST /batches → Distributed Map (emulated) → finaliz
   let client: S3Client;
   let sfnServer: FakeStepFunctions;
   let batchApp: BatchApp;
+  let apiApp: BatchApp | undefined;
   let api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   let definitions: Record<'tolerant' | 'strict', unknown>;
   /** Groups holding one of these ids "time out" like a Lambda killed at its timeout. */
@@ -179,12 +184,14 @@ describe('remote batch: POST /batches → Distributed Map (emulated) → finaliz
     // The batch API takes credentials from the SDK's default chain, as on Lambda (the role's keys).
     process.env.AWS_ACCESS_KEY_ID = localS3.credentials.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = localS3.credentials.secretAccessKey;
-    api = createBatchApiHandler(() => createBatchApiDependencies(env, quiet));
-    client = createInfraS3(env, localS3.credentials).client;
-    batchApp = createBatchApp({ env, storeOptions: { credentials: localS3.credentials }, logger: quiet });
+    api = createBatchApiHandler(() => (apiApp = testApp(env, { logger: quiet })).batchApi(), quiet);
+    client = createS3Client(loadConfig(env).storage, localS3.credentials);
+    batchApp = testApp(env, { s3Credentials: localS3.credentials, logger: quiet });
   });
   afterAll(async () => {
     await batchApp?.close();
+    await apiApp?.close();
+    client?.destroy();
     await sfnServer?.close();
     await localS3?.close();
     if (savedEnv.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
@@ -195,8 +202,8 @@ describe('remote batch: POST /batches → Distributed Map (emulated) → finaliz
   });
 
   async function execute(definition: unknown, input: unknown): Promise<ExecutionRecord> {
-    const renderGroup = createBatchHandler(() => batchApp);
-    const finalize = createFinalizeHandler(() => ({ client, config: { bucket: BUCKET } as never }), quiet);
+    const renderGroup = createBatchHandler(() => batchApp.batchGroupRenderer());
+    const finalize = createFinalizeHandler(() => batchApp.batchFinalizer());
     return runExecution(
       {
         definition,
@@ -287,7 +294,7 @@ describe('remote batch: POST /batches → Distributed Map (emulated) → finaliz
     expect(manifestResponse.status).toBe(200);
     const manifest = JSON.parse(await manifestResponse.text()) as RemoteBatchManifest;
     expect(manifest).toMatchObject({ batchId: started.batchId, template: TEMPLATE, total: 5, succeeded: 3, failed: 2, skipped: 0, notDone: 0, zip: zipKey(batch) });
-    expect(Date.parse(manifest.startedAt)).toBeLessThanOrEqual(Date.parse(manifest.finishedAt));
+    expect(Date.parse(manifest.startedAt)).toBeLessThanOrEqual(Date.parse(manifest.finishedAt!));
     // In input order, CLI fields, the failures with their reasons.
     expect(manifest.items.map((i) => [i.id, i.status, i.error?.code ?? null])).toEqual([
       [a.id, 'ok', null],

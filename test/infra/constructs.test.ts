@@ -17,10 +17,11 @@ import { ReportApi } from '../../infra/lib/constructs/ReportApi';
 import { ReportBucket } from '../../infra/lib/constructs/ReportBucket';
 import { ServiceFunction } from '../../infra/lib/constructs/ServiceFunction';
 import { PATHS } from '../../infra/lib/projectPaths';
-import { BATCH_ID_PATTERN, isBatchId, itemsKey, manifestKey, newBatchId, resultsPrefix, zipKey } from '../../lambda/src/infra-handlers/batchLayout';
-import { assembleItems, idsInFileOrder } from '../../lambda/src/infra-handlers/finalizeBatch';
-import { itemsOfChildExecution, parseResultFile, parseResultWriterManifest, type RemoteManifestItem } from '../../lambda/src/infra-handlers/resultWriterOutput';
-import { StepFunctionsClient, StepFunctionsError, executionArnOf } from '../../lambda/src/infra-handlers/stepFunctionsClient';
+import { BATCH_ID_PATTERN, isBatchId, itemsKey, manifestKey, newBatchId, resultsPrefix, zipKey } from '../../lambda/src/core/storageLayout';
+import { assembleItems, idsInFileOrder } from '../../lambda/src/batch/finalizeRemoteBatch';
+import type { ManifestItem as RemoteManifestItem } from '../../lambda/src/batch/BatchManifest';
+import { itemsOfChildExecution, parseResultFile, parseResultWriterManifest } from '../../lambda/src/batch/resultWriterOutput';
+import { StepFunctionsClient, StepFunctionsError, executionArnOf } from '../../lambda/src/stepFunctions/StepFunctionsClient';
 
 const dirs: string[] = [];
 function tempDir(prefix: string): string {

@@ -13,8 +13,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { PdfExportStack } from '../../infra/lib/PdfExportStack';
 import { RESULT_WRITER_V2_FLAG } from '../../infra/lib/constructs/BatchWorkflow';
-import { startLocalS3 } from '../../lambda/src/http/startLocalS3';
-import { resultsPrefix } from '../../lambda/src/infra-handlers/batchLayout';
+import { startLocalS3 } from '../../lambda/src/storage/startLocalS3';
+import { resultsPrefix } from '../../lambda/src/core/storageLayout';
 import { pdfFonts } from '../helpers/pdfTools';
 
 const root = resolve(__dirname, '..', '..');

@@ -2,15 +2,16 @@
  * The Chromium boundary on the real bundled Chromium: reuse, relaunch after a crash, timeouts,
  * JavaScript off, network sealed.
  */
-import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
+import { testApp } from '../helpers/app';
 import { ChromiumError, RenderTimeoutError } from '../../lambda/src/core/errors';
-import { ChromiumRenderer, chromiumArgs, mayFetch, withBase, type PdfRenderRequest } from '../../lambda/src/chromium/ChromiumRenderer';
+import { ChromiumRenderer, chromiumArgs, mayFetch, withBase } from '../../lambda/src/chromium/ChromiumRenderer';
+import type { PdfRenderRequest } from '../../lambda/src/core/ports';
 import { compactChromiumPdf } from '../../lambda/src/pdf/compactChromiumPdf';
 import { startCanary, type Canary } from '../helpers/canaryServer';
 import { compact, pdfImages, pdfInfo, pdfOutline, pdfStructureProblems, pdfText } from '../helpers/pdfTools';
 import { noisePng } from '../helpers/png';
 
-const config = loadRenderConfig();
+const config = testApp().config.render;
 const css = '@page { size: A4; margin: 20mm } body { font-family: "Noto Serif SC"; font-size: 16pt }';
 const doc = (body: string, head = ''): PdfRenderRequest => ({
   html: `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>测试</title><link rel="stylesheet" href="style.css">${head}</head><body>${body}</body></html>`,

@@ -14,10 +14,10 @@ import { sha256Hex } from '../../lambda/src/core/contentHash';
 import type { PreparedReport, RenderedReport } from '../../lambda/src/core/ReportRenderer';
 import { ReportService, type ReportPrinter } from '../../lambda/src/core/ReportService';
 import type { Template } from '../../lambda/src/core/TemplateStore';
-import { startLocalS3, type LocalS3 } from '../../lambda/src/http/startLocalS3';
-import { fileNameOfContentDisposition } from '../../lambda/src/storage/contentDisposition';
+import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
+import { fileNameOfContentDisposition } from '../../lambda/src/core/contentDisposition';
 import { S3ReportStore } from '../../lambda/src/storage/S3ReportStore';
-import type { StorageConfig } from '../../lambda/src/storage/storageConfig';
+import type { StorageConfig } from '../../lambda/src/config/loadConfig';
 import { presignedUrlSignatureIsValid } from '../helpers/verifyPresignedUrl';
 
 const BUCKET = 'store-test';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
 import type { BatchManifest } from '../../lambda/src/batch/BatchManifest';
-import { runCli } from '../../lambda/src/cli/main';
+import { runCli } from '../../lambda/src/entrypoints/cli';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
 import { buildCountyAnnualReportView, type CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
 import { compact, pdfOutline, pdfText } from '../helpers/pdfTools';

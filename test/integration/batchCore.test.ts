@@ -6,20 +6,19 @@
 import { generateCounties } from '../helpers/syntheticCounties';
 import { PDFDocument } from 'pdf-lib';
 import { bindVolume } from '../../lambda/src/batch/bindVolume';
-import { RecyclingRenderer } from '../../lambda/src/batch/RecyclingRenderer';
+import { RecyclingRenderer } from '../../lambda/src/chromium/RecyclingRenderer';
 import type { BatchItem } from '../../lambda/src/batch/BatchItem';
 import { runBatch, type BatchSink, type StoredPdf } from '../../lambda/src/batch/runBatch';
-import { ChromiumRenderer, type PdfRenderRequest, type PdfRenderResult } from '../../lambda/src/chromium/ChromiumRenderer';
+import { ChromiumRenderer } from '../../lambda/src/chromium/ChromiumRenderer';
+import type { PdfRenderRequest, PdfRenderResult } from '../../lambda/src/core/ports';
 import { ChromiumError, StorageError } from '../../lambda/src/core/errors';
-import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
-import { ReportRenderer, type RenderedReport } from '../../lambda/src/core/ReportRenderer';
-import { TemplateStore } from '../../lambda/src/core/TemplateStore';
+import type { RenderedReport, ReportRenderer } from '../../lambda/src/core/ReportRenderer';
+import { testApp } from '../helpers/app';
 import { compact, pdfOutline, pdfText } from '../helpers/pdfTools';
 
 const TEMPLATE = 'county-annual-report';
-const config = loadRenderConfig();
-const templates = TemplateStore.load(config.templatesDir);
-const limits = { maxHtmlBytes: config.maxHtmlBytes, maxPages: config.maxPages };
+const app = testApp();
+const config = app.config.render;
 
 /** A real ChromiumRenderer whose browser is SIGKILLed while it prints the chosen call. */
 class KilledMidPrint extends ChromiumRenderer {
@@ -62,7 +61,7 @@ describe('runBatch', () => {
 
   beforeAll(() => {
     chromium = new KilledMidPrint(2);
-    reports = new ReportRenderer(templates, chromium, limits);
+    reports = app.rendererFor(chromium);
   });
   afterAll(() => chromium.close());
 

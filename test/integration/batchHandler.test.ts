@@ -7,9 +7,13 @@ import { generateCounties, toCsvRow, type SyntheticCounty } from '../helpers/syn
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBatchApp, createBatchHandler, type BatchApp, type BatchEvent, type BatchLogger, type BatchResult } from '../../lambda/src/batch/batchHandler';
+import type { BatchGroupEvent as BatchEvent, BatchGroupResult as BatchResult } from '../../lambda/src/batch/renderBatchGroup';
+import type { App } from '../../lambda/src/compose';
+import type { Logger } from '../../lambda/src/core/ports';
+import { createBatchHandler } from '../../lambda/src/entrypoints/batchRenderLambda';
+import { testApp } from '../helpers/app';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
-import { startLocalS3, type LocalS3 } from '../../lambda/src/http/startLocalS3';
+import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
 import { compact, pdfText } from '../helpers/pdfTools';
 
 const TEMPLATE = 'county-annual-report';
@@ -23,12 +27,13 @@ const forever = { getRemainingTimeInMillis: () => 600_000, awsRequestId: 'test-r
 describe('batch Lambda handler', () => {
   let dir: string;
   let s3: LocalS3;
-  let app: BatchApp;
+  let app: App;
   let handler: (event: BatchEvent, context?: typeof forever) => Promise<BatchResult>;
   const logs: { level: string; message: string; extra: unknown }[] = [];
-  const logger: BatchLogger = {
+  const logger: Logger = {
     info: (message, extra) => void logs.push({ level: 'info', message, extra }),
     warn: (message, extra) => void logs.push({ level: 'warn', message, extra }),
+    error: (message, extra) => void logs.push({ level: 'error', message, extra }),
   };
   const [a, b, c, d] = generateCounties<Item['data']>(4, 31);
   const bad = structuredClone(c);
@@ -37,12 +42,11 @@ describe('batch Lambda handler', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'batch-lambda-'));
     s3 = await startLocalS3({ directory: dir, port: 0, bucket: BUCKET });
-    app = createBatchApp({
-      env: { ...process.env, REPORTS_BUCKET: BUCKET, S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' },
-      storeOptions: { credentials: s3.credentials },
-      logger,
-    });
-    handler = createBatchHandler(() => app);
+    app = testApp(
+      { ...process.env, REPORTS_BUCKET: BUCKET, S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' },
+      { s3Credentials: s3.credentials, logger },
+    );
+    handler = createBatchHandler(() => app.batchGroupRenderer());
   });
   afterAll(async () => {
     await app.close();

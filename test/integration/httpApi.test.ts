@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
-import type { HttpLogger } from '../../lambda/src/http/handleHttpRequest';
-import { startDevServer, type DevServer } from '../../lambda/src/http/startDevServer';
-import { fileNameOfContentDisposition } from '../../lambda/src/storage/contentDisposition';
+import type { Logger } from '../../lambda/src/core/ports';
+import { startDevServer, type DevServer } from '../../lambda/src/entrypoints/devServer';
+import { fileNameOfContentDisposition } from '../../lambda/src/core/contentDisposition';
 import { call, expectError, postJson, reverseKeys, samples, TEMPLATE } from '../helpers/httpClient';
 import { compact, pdfText } from '../helpers/pdfTools';
 import { presignedUrlSignatureIsValid } from '../helpers/verifyPresignedUrl';
@@ -35,7 +35,7 @@ describe('HTTP API on the local dev server', () => {
   let server: DevServer;
   let api: string;
   const logs: LogEntry[] = [];
-  const logger: HttpLogger = {
+  const logger: Logger = {
     info: (message, attributes) => void logs.push({ level: 'info', message, attributes }),
     warn: (message, attributes) => void logs.push({ level: 'warn', message, attributes }),
     error: (message, attributes) => void logs.push({ level: 'error', message, attributes }),
@@ -234,7 +234,7 @@ describe('HTTP API on the local dev server', () => {
   });
 
   it('keeps 20 concurrent POSTs bounded: each succeeds or gets an explicit 503, and serves afterwards', async () => {
-    const chromiumPid = await server.app.renderer.chromium.browserPid();
+    const chromiumPid = await server.app.chromium.browserPid();
     expect(chromiumPid).toBeDefined();
     const nodeRssBefore = process.memoryUsage().rss / 2 ** 20;
     const base = SAMPLES[Object.keys(SAMPLES)[0]];
@@ -265,7 +265,7 @@ describe('HTTP API on the local dev server', () => {
     const health = await call(`${api}/health`);
     expect(health.json.renders).toMatchObject({ active: 0, queued: 0 });
     // Memory stays bounded: the queue holds at most 4 documents, and the one browser is reused.
-    expect(await server.app.renderer.chromium.browserPid()).toBe(chromiumPid);
+    expect(await server.app.chromium.browserPid()).toBe(chromiumPid);
     expect(rssMb(chromiumPid!)).toBeLessThan(1024);
     expect(process.memoryUsage().rss / 2 ** 20 - nodeRssBefore).toBeLessThan(300);
 

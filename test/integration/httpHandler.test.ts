@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
-import { createHttpApp, type HttpApp } from '../../lambda/src/http/createHttpApp';
-import type { HttpLogger } from '../../lambda/src/http/handleHttpRequest';
-import { createHttpHandler, handler as deployedHandler, toHttpRequest } from '../../lambda/src/http/httpHandler';
-import { startLocalS3, type LocalS3 } from '../../lambda/src/http/startLocalS3';
+import type { App } from '../../lambda/src/compose';
+import type { Logger } from '../../lambda/src/core/ports';
+import { createHttpHandler, handler as deployedHandler } from '../../lambda/src/entrypoints/httpLambda';
+import { toHttpRequest } from '../../lambda/src/http/lambdaHttp';
+import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
+import { testApp } from '../helpers/app';
 import { samples, TEMPLATE } from '../helpers/httpClient';
 import { compact, pdfText } from '../helpers/pdfTools';
 
@@ -112,9 +114,9 @@ function expectErrorResult(result: APIGatewayProxyStructuredResultV2, status: nu
 describe('Lambda HTTP handler', () => {
   let dir: string;
   let s3: LocalS3;
-  let app: HttpApp | undefined;
+  let app: App | undefined;
   const errors: Record<string, unknown>[] = [];
-  const logger: HttpLogger = { info: () => undefined, warn: () => undefined, error: (_m, attributes) => void errors.push(attributes) };
+  const logger: Logger = { info: () => undefined, warn: () => undefined, error: (_m, attributes) => void errors.push(attributes) };
   let env: Record<string, string>;
   let handle: ReturnType<typeof createHttpHandler>;
 
@@ -122,7 +124,7 @@ describe('Lambda HTTP handler', () => {
     dir = mkdtempSync(join(tmpdir(), 'pdf-export-handler-'));
     s3 = await startLocalS3({ directory: dir, port: 0, bucket: BUCKET });
     env = { REPORTS_BUCKET: BUCKET, S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'eu-central-1', LINK_EXPIRY_SECONDS: '900' };
-    handle = createHttpHandler(() => (app = createHttpApp({ env, storeOptions: { credentials: s3.credentials }, logger })), logger);
+    handle = createHttpHandler(() => (app = testApp(env, { s3Credentials: s3.credentials, logger })).httpApi(), logger);
   });
   afterAll(async () => {
     await app?.close();
@@ -203,7 +205,7 @@ describe('Lambda HTTP handler', () => {
 
   it('answers 500 with a request id and no internals when configuration is invalid', async () => {
     const failing: Record<string, unknown>[] = [];
-    const broken = createHttpHandler(() => createHttpApp({ env: { ...env, LINK_EXPIRY_SECONDS: '9999999' } }), {
+    const broken = createHttpHandler(() => testApp({ ...env, LINK_EXPIRY_SECONDS: '9999999' }).httpApi(), {
       info: () => undefined,
       warn: () => undefined,
       error: (_m, attributes) => void failing.push(attributes),

@@ -7,14 +7,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChromiumRenderer, mayFetch } from '../../lambda/src/chromium/ChromiumRenderer';
-import { createReportRenderer, type ReportRendererHandle } from '../../lambda/src/createReportRenderer';
-import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
-import { ReportRenderer, type RenderedReport } from '../../lambda/src/core/ReportRenderer';
+import type { App } from '../../lambda/src/compose';
+import type { RenderedReport } from '../../lambda/src/core/ReportRenderer';
 import { compactChromiumPdf } from '../../lambda/src/pdf/compactChromiumPdf';
+import { testApp } from '../helpers/app';
 import { compact, darkShare, pdfFonts, pdfInfo, pdfOutline, pdfStructureProblems, pdfText, pdfWords, rasterisePage, readFixture } from '../helpers/pdfTools';
 
 const TEMPLATE = 'county-annual-report';
-const config = loadRenderConfig();
 
 /** Visible text of each paragraph-level element of the printed HTML, entities decoded. */
 function paragraphsOf(html: string): string[] {
@@ -35,12 +34,12 @@ function bodyText(pdf: Buffer): string {
 }
 
 describe(`${TEMPLATE}: every sample printed by the real Chromium`, () => {
-  let handle: ReportRendererHandle;
+  let handle: App;
   const reports = new Map<string, { report: RenderedReport; html: string }>();
   const samples = (): string[] => handle.reports.templates.get(TEMPLATE).samples as string[];
 
   beforeAll(async () => {
-    handle = createReportRenderer(config);
+    handle = testApp();
     const template = handle.reports.templates.get(TEMPLATE);
     expect(template.samples.length).toBeGreaterThanOrEqual(3);
     for (const sample of template.samples) {
@@ -169,7 +168,7 @@ describe(`${TEMPLATE}: every sample printed by the real Chromium`, () => {
   it('the ink check fails when Chromium has no CJK font', async () => {
     // Same HTML, with only the Latin fonts @sparticuz/chromium unpacks next to itself (Open Sans):
     // Chromium then prints the Chinese as invisible glyphs while pdftotext still extracts it, the
-    // failure DESIGN.md measured. This proves the pixel check above can fail.
+    // failure docs/architecture.md records. This proves the pixel check above can fail.
     const latinFonts = join(tmpdir(), 'fonts', 'fonts');
     expect(existsSync(latinFonts)).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'latin-fonts-'));
@@ -177,7 +176,7 @@ describe(`${TEMPLATE}: every sample printed by the real Chromium`, () => {
     writeFileSync(conf, `<?xml version="1.0"?><fontconfig><dir>${latinFonts}</dir><cachedir>${dir}/cache</cachedir></fontconfig>`);
     const bare = new ChromiumRenderer({ fontconfigFile: conf, renderTimeoutMs: 20_000 });
     try {
-      const renderer = new ReportRenderer(handle.reports.templates, bare, { maxHtmlBytes: config.maxHtmlBytes, maxPages: config.maxPages });
+      const renderer = handle.rendererFor(bare);
       const sample = samples()[0];
       const report = await renderer.render(TEMPLATE, handle.reports.templates.get(TEMPLATE).sampleData[sample]);
       expect(compact(pdfText(report.pdf))).toContain('述学述职述廉述法报告');

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { runCli } from '../../lambda/src/cli/main';
+import { runCli } from '../../lambda/src/entrypoints/cli';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
 import { postJson, samples, TEMPLATE } from '../helpers/httpClient';
 

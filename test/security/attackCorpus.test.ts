@@ -12,21 +12,21 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChromiumRenderer } from '../../lambda/src/chromium/ChromiumRenderer';
+import type { ChromiumRenderer } from '../../lambda/src/chromium/ChromiumRenderer';
 import { DataValidationError } from '../../lambda/src/core/errors';
 import { lintTemplate } from '../../lambda/src/core/lintTemplate';
-import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
-import { ReportRenderer } from '../../lambda/src/core/ReportRenderer';
-import { TemplateStore } from '../../lambda/src/core/TemplateStore';
+import type { App } from '../../lambda/src/compose';
+import type { ReportRenderer } from '../../lambda/src/core/ReportRenderer';
+import { testApp } from '../helpers/app';
 import { startCanary, type Canary } from '../helpers/canaryServer';
 import { compact, pdfText } from '../helpers/pdfTools';
 
-const config = loadRenderConfig();
 const ENV_SECRET = `ENVSECRET${Date.now()}`;
 const FILE_SECRET = `FILESECRET${Date.now()}`;
 
 describe('attack corpus against the sealed renderer', () => {
   let canary: Canary;
+  let app: App;
   let chromium: ChromiumRenderer;
   let reports: ReportRenderer;
   let secretDir: string;
@@ -42,12 +42,13 @@ describe('attack corpus against the sealed renderer', () => {
     secretFile = join(secretDir, 'secret.txt');
     writeFileSync(secretFile, FILE_SECRET);
     canary = await startCanary();
-    chromium = new ChromiumRenderer({ fontconfigFile: config.fontconfigFile, renderTimeoutMs: 15_000, onBlockedRequest: (url) => blocked.push(url) });
-    reports = new ReportRenderer(TemplateStore.load(config.templatesDir), chromium, { maxHtmlBytes: config.maxHtmlBytes, maxPages: config.maxPages });
+    app = testApp({ ...process.env, RENDER_TIMEOUT_MS: '15000' }, { onBlockedRequest: (url) => blocked.push(url) });
+    chromium = app.chromium;
+    reports = app.reports;
   });
 
   afterAll(async () => {
-    await chromium.close();
+    await app.close();
     await canary.close();
     rmSync(secretDir, { recursive: true, force: true });
     delete process.env.PDF_EXPORT_TEST_SECRET;

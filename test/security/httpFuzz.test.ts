@@ -8,10 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { createHttpApp, type HttpApp } from '../../lambda/src/http/createHttpApp';
-import type { HttpLogger } from '../../lambda/src/http/handleHttpRequest';
+import type { App } from '../../lambda/src/compose';
+import type { Logger } from '../../lambda/src/core/ports';
 import type { HttpRequest, HttpResponse } from '../../lambda/src/http/httpMessages';
-import { startLocalS3, type LocalS3 } from '../../lambda/src/http/startLocalS3';
+import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
+import { testApp } from '../helpers/app';
 import { samples, TEMPLATE } from '../helpers/httpClient';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -106,20 +107,19 @@ const requestArb: fc.Arbitrary<HttpRequest> = fc
 describe('HTTP handler fuzzing', () => {
   let dir: string;
   let s3: LocalS3;
-  let app: HttpApp;
+  let app: App;
   const faults: unknown[] = [];
-  const logger: HttpLogger = { info: () => undefined, warn: () => undefined, error: (_m, attributes) => void faults.push(attributes) };
+  const logger: Logger = { info: () => undefined, warn: () => undefined, error: (_m, attributes) => void faults.push(attributes) };
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pdf-export-fuzz-'));
     s3 = await startLocalS3({ directory: dir, port: 0, bucket: 'fuzz' });
-    app = createHttpApp({
+    app = testApp(
       // A generous queue: this test sends one request at a time, so a 503 would be a fault here.
-      env: { REPORTS_BUCKET: 'fuzz', S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' },
-      storeOptions: { credentials: s3.credentials },
-      logger,
-    });
+      { REPORTS_BUCKET: 'fuzz', S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_REGION: 'us-east-1' },
+      { s3Credentials: s3.credentials, logger },
+    );
   });
   afterAll(async () => {
     await app.close();
@@ -132,7 +132,7 @@ describe('HTTP handler fuzzing', () => {
     await fc.assert(
       fc.asyncProperty(requestArb, async (request) => {
         const response: HttpResponse = await Promise.race([
-          app.handle(request),
+          app.httpApi()(request),
           new Promise<never>((_, reject) => setTimeout(() => reject(new Error('hang: no answer within 30 s')), 30_000)),
         ]);
         statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);

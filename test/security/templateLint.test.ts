@@ -2,12 +2,13 @@
  * Template rules: every shipped template passes, and each rule catches what it is for (so the
  * rules cannot silently stop matching).
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintTemplate } from '../../lambda/src/core/lintTemplate';
-import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
+import { readTemplateFolder } from '../../lambda/src/files/loadTemplateStore';
+import { testApp } from '../helpers/app';
 
-const templatesDir = loadRenderConfig().templatesDir;
+const templatesDir = testApp().config.render.templatesDir;
 const ok = '<!doctype html><html lang="zh-CN"><head><link rel="stylesheet" href="style.css"></head><body>';
 const lint = (body: string, css = 'p { color: black }'): string[] =>
   lintTemplate({ html: `${ok}${body}</body></html>`, css, partials: {} }).map((p) => p.message);
@@ -16,12 +17,9 @@ describe('template rules', () => {
   const ids = readdirSync(templatesDir).filter((id) => existsSync(join(templatesDir, id, 'template.html')));
 
   it.each(ids)('%s passes every rule', (id) => {
-    const dir = join(templatesDir, id);
-    const partialsDir = join(dir, 'partials');
-    const partials = existsSync(partialsDir)
-      ? Object.fromEntries(readdirSync(partialsDir).map((f) => [f, readFileSync(join(partialsDir, f), 'utf8')]))
-      : {};
-    expect(lintTemplate({ html: readFileSync(join(dir, 'template.html'), 'utf8'), css: readFileSync(join(dir, 'style.css'), 'utf8'), partials })).toEqual([]);
+    // Read as the service reads it at start-up; the store would refuse it, this names each problem.
+    const { html, css, partials } = readTemplateFolder(join(templatesDir, id), id);
+    expect(lintTemplate({ html, css, partials })).toEqual([]);
   });
 
   it('accepts CSS escapes that spell nothing forbidden, and own assets in a style attribute', () => {

@@ -2,11 +2,9 @@
  * The core's checks that happen before Chromium: a renderer that records calls stands in for
  * Chromium here (the printing itself is tested against the real Chromium in test/integration).
  */
-import type { PdfRenderer, PdfRenderRequest } from '../../lambda/src/chromium/ChromiumRenderer';
+import type { PdfRenderer, PdfRenderRequest } from '../../lambda/src/core/ports';
 import { DataValidationError, LimitExceededError, TemplateNotFoundError } from '../../lambda/src/core/errors';
-import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
-import { ReportRenderer } from '../../lambda/src/core/ReportRenderer';
-import { TemplateStore } from '../../lambda/src/core/TemplateStore';
+import { testApp } from '../helpers/app';
 
 class RecordingRenderer implements PdfRenderer {
   readonly calls: PdfRenderRequest[] = [];
@@ -17,7 +15,8 @@ class RecordingRenderer implements PdfRenderer {
   async close(): Promise<void> {}
 }
 
-const templates = TemplateStore.load(loadRenderConfig().templatesDir);
+const app = testApp();
+const templates = app.templates;
 const template = templates.get('county-annual-report');
 const sample = (): Record<string, unknown> => structuredClone(template.sampleData[template.samples[0]]) as Record<string, unknown>;
 
@@ -29,7 +28,7 @@ describe('ReportRenderer before Chromium', () => {
     ['an unknown field', (d: Record<string, unknown>) => (d.colour = 'red'), '/colour'],
   ])('rejects %s with its JSON path and never calls Chromium', async (_name, mutate, path) => {
     const chromium = new RecordingRenderer();
-    const renderer = new ReportRenderer(templates, chromium, { maxHtmlBytes: 1 << 21, maxPages: 100 });
+    const renderer = app.rendererFor(chromium, { maxHtmlBytes: 1 << 21, maxPages: 100 });
     const data = sample();
     mutate(data);
     await expect(renderer.render('county-annual-report', data)).rejects.toMatchObject({
@@ -41,14 +40,14 @@ describe('ReportRenderer before Chromium', () => {
 
   it('rejects an unknown template and an oversized document before Chromium', async () => {
     const chromium = new RecordingRenderer();
-    await expect(new ReportRenderer(templates, chromium, { maxHtmlBytes: 1 << 21, maxPages: 100 }).render('nope', {})).rejects.toBeInstanceOf(TemplateNotFoundError);
-    const tiny = new ReportRenderer(templates, chromium, { maxHtmlBytes: 1024, maxPages: 100 });
+    await expect(app.rendererFor(chromium, { maxHtmlBytes: 1 << 21, maxPages: 100 }).render('nope', {})).rejects.toBeInstanceOf(TemplateNotFoundError);
+    const tiny = app.rendererFor(chromium, { maxHtmlBytes: 1024, maxPages: 100 });
     await expect(tiny.render('county-annual-report', sample())).rejects.toBeInstanceOf(LimitExceededError);
     expect(chromium.calls).toHaveLength(0);
   });
 
   it('prepares self-contained HTML: the template’s stylesheet inlined, nothing to fetch', () => {
-    const renderer = new ReportRenderer(templates, new RecordingRenderer(), { maxHtmlBytes: 1 << 21, maxPages: 100 });
+    const renderer = app.rendererFor(new RecordingRenderer(), { maxHtmlBytes: 1 << 21, maxPages: 100 });
     const prepared = renderer.prepare('county-annual-report', sample());
     const css = prepared.template.assets.get('style.css')!.body.toString('utf8');
     expect(prepared.html).toContain(`<style data-href="style.css">\n${css}</style>`);

@@ -2,11 +2,11 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError } from '../../lambda/src/core/errors';
-import { loadRenderConfig } from '../../lambda/src/core/renderConfig';
 import { inlineStylesheets } from '../../lambda/src/core/inlineStylesheets';
-import { TemplateStore } from '../../lambda/src/core/TemplateStore';
+import { loadTemplateStore } from '../../lambda/src/files/loadTemplateStore';
+import { projectTemplates } from '../helpers/app';
 
-const store = TemplateStore.load(loadRenderConfig().templatesDir);
+const store = projectTemplates();
 
 describe('TemplateStore', () => {
   it('lists the county report with its title and samples', () => {
@@ -76,7 +76,7 @@ describe('TemplateStore', () => {
       writeFileSync(join(dir, 'broken', 'template.html'), '<p>{{x}}</p>');
       writeFileSync(join(dir, 'broken', 'style.css'), '');
       writeFileSync(join(dir, 'broken', 'schema.json'), '{"type": "object", "properties": {"x": {"type": "strnig"}}}');
-      expect(() => TemplateStore.load(dir)).toThrow(TemplateDefinitionError);
+      expect(() => loadTemplateStore(dir)).toThrow(TemplateDefinitionError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

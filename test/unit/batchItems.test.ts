@@ -2,15 +2,13 @@
  * Items files → batch items, without Chromium: the three formats, CSV cells typed by the schema,
  * one bad record failing alone, whole-file problems refused, ids cleaned for file names.
  */
-import { join, resolve } from 'node:path';
 import { InvalidRequestError } from '../../lambda/src/core/errors';
-import { TemplateStore } from '../../lambda/src/core/TemplateStore';
 import { csvRowToData, parseCellNumber } from '../../lambda/src/batch/csvRowToData';
 import { itemFileStem } from '../../lambda/src/batch/itemFileStem';
 import { batchFormatOf, parseBatchItems } from '../../lambda/src/batch/parseBatchItems';
+import { projectTemplates } from '../helpers/app';
 
-const root = resolve(__dirname, '..', '..');
-const template = TemplateStore.load(join(root, 'templates')).get('county-annual-report');
+const template = projectTemplates().get('county-annual-report');
 const schema = template.schema;
 const sample = template.sampleData.qinglan as Record<string, Record<string, unknown>>;
 

@@ -2,7 +2,7 @@
  * Batch progress: plain periodic lines when the output is not a terminal, a live bar with rate
  * and ETA when it is.
  */
-import { BatchProgress } from '../../lambda/src/batch/BatchProgress';
+import { BatchProgress } from '../../lambda/src/cli/BatchProgress';
 import type { BatchCounts } from '../../lambda/src/batch/runBatch';
 
 const counts = (done: number, failed = 0, skipped = 0): BatchCounts => ({ total: 50, done, ok: done - failed - skipped, failed, skipped, notDone: 0 });

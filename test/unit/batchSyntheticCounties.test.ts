@@ -4,11 +4,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { TemplateStore } from '../../lambda/src/core/TemplateStore';
 import type { CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
+import { projectTemplates } from '../helpers/app';
 
 const root = resolve(__dirname, '..', '..');
-const template = TemplateStore.load(join(root, 'templates')).get('county-annual-report');
+const template = projectTemplates().get('county-annual-report');
 
 function generate(...args: string[]): { id: string; data: CountyAnnualReportData }[] {
   const out = execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

@@ -7,7 +7,7 @@ import {
   formatQuantity,
   groupThousands,
   yearText,
-} from '../../lambda/src/core/chineseFormat';
+} from '../../lambda/src/viewModels/chineseFormat';
 
 describe('formatFixed', () => {
   it.each([

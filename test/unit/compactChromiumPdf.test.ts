@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDFDict, PDFDocument, PDFName, PDFRawStream, PDFString, type PDFObject, type PDFRef } from 'pdf-lib';
 import { compactChromiumPdf } from '../../lambda/src/pdf/compactChromiumPdf';
-import { stampPdfMetadata, stampWithPdfLib, type PdfMetadata } from '../../lambda/src/pdf/stampPdfMetadata';
+import type { PdfMetadata } from '../../lambda/src/core/ports';
+import { stampPdfMetadata, stampWithPdfLib } from '../../lambda/src/pdf/stampPdfMetadata';
 import { pdfFonts, pdfInfo, pdfOutline, pdfStructureProblems, pdfText } from '../helpers/pdfTools';
 
 const chromiumPdf = readFileSync(join(__dirname, '..', 'fixtures', 'pdf', 'chromium-tagged.pdf'));

@@ -1,14 +1,15 @@
 import { canonicalJson, reportInputHash } from '../../lambda/src/core/contentHash';
 import { ConfigError } from '../../lambda/src/core/errors';
-import { readBoolean, readInt } from '../../lambda/src/core/env';
-import { loadRenderConfig, RENDER_DEFAULTS } from '../../lambda/src/core/renderConfig';
+import { readBoolean, readInt } from '../../lambda/src/config/env';
+import { CONFIG_TABLE } from '../../lambda/src/config/configTable';
+import { loadRenderConfig } from '../../lambda/src/config/loadConfig';
 
 describe('configuration', () => {
   it('spells out every default and freezes the result', () => {
     const config = loadRenderConfig({});
-    expect(config.renderTimeoutMs).toBe(RENDER_DEFAULTS.renderTimeoutMs);
-    expect(config.maxHtmlBytes).toBe(RENDER_DEFAULTS.maxHtmlBytes);
-    expect(config.maxPages).toBe(RENDER_DEFAULTS.maxPages);
+    expect(config.renderTimeoutMs).toBe(CONFIG_TABLE.RENDER_TIMEOUT_MS.default);
+    expect(config.maxHtmlBytes).toBe(CONFIG_TABLE.MAX_HTML_BYTES.default);
+    expect(config.maxPages).toBe(CONFIG_TABLE.MAX_PAGES.default);
     expect(config.chromiumPath).toBeUndefined();
     expect(config.fontconfigFile).toMatch(/build\/fonts\/fonts\.conf$/);
     expect(Object.isFrozen(config)).toBe(true);

@@ -1,6 +1,6 @@
 /** The download name of a report: readable Chinese, safe on every file system, RFC 5987-encoded. */
 import { reportFileName } from '../../lambda/src/core/reportFileName';
-import { contentDisposition, fileNameOfContentDisposition } from '../../lambda/src/storage/contentDisposition';
+import { contentDisposition, fileNameOfContentDisposition } from '../../lambda/src/core/contentDisposition';
 
 describe('reportFileName', () => {
   it('keeps a Chinese title as it is', () => {

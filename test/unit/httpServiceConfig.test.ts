@@ -1,11 +1,16 @@
 /** Start-up configuration of the HTTP service: every default spelled out, every bad value refused with the variable's name. */
 import { join } from 'node:path';
 import { ConfigError } from '../../lambda/src/core/errors';
-import { findProjectRoot } from '../../lambda/src/core/renderConfig';
-import { loadServiceConfig, SERVICE_DEFAULTS } from '../../lambda/src/core/serviceConfig';
-import { DEV_SERVER_DEFAULTS, loadDevServerConfig } from '../../lambda/src/http/devServerConfig';
-import { HTTP_DEFAULTS, loadHttpConfig } from '../../lambda/src/http/httpConfig';
-import { loadStorageConfig } from '../../lambda/src/storage/storageConfig';
+import { CONFIG_TABLE } from '../../lambda/src/config/configTable';
+import { loadDevServerConfig, loadHttpConfig, loadServiceConfig, loadStorageConfig } from '../../lambda/src/config/loadConfig';
+import { findProjectRoot } from '../../lambda/src/config/projectRoot';
+
+const SERVICE_DEFAULTS = {
+  linkExpirySeconds: CONFIG_TABLE.LINK_EXPIRY_SECONDS.default,
+  maxConcurrentRenders: CONFIG_TABLE.MAX_CONCURRENT_RENDERS.default,
+  maxQueuedRenders: CONFIG_TABLE.MAX_QUEUED_RENDERS.default,
+  retryAfterSeconds: CONFIG_TABLE.RETRY_AFTER_SECONDS.default,
+};
 
 function configError(load: () => unknown): string {
   try {
@@ -69,7 +74,7 @@ describe('loadStorageConfig', () => {
 describe('loadHttpConfig', () => {
   it('defaults to a 1 MiB body limit, bounded by what Lambda accepts', () => {
     expect(loadHttpConfig({})).toEqual({ maxBodyBytes: 1048576 });
-    expect(HTTP_DEFAULTS.maxBodyBytes).toBe(1048576);
+    expect(CONFIG_TABLE.MAX_BODY_BYTES.default).toBe(1048576);
     expect(loadHttpConfig({ MAX_BODY_BYTES: '6291456' }).maxBodyBytes).toBe(6291456);
     expect(configError(() => loadHttpConfig({ MAX_BODY_BYTES: '6291457' }))).toContain('MAX_BODY_BYTES');
     expect(configError(() => loadHttpConfig({ MAX_BODY_BYTES: '1MB' }))).toContain('MAX_BODY_BYTES');
@@ -86,7 +91,7 @@ describe('loadDevServerConfig', () => {
       defaultBucket: 'pdf-export-local',
       useExternalS3: false,
     });
-    expect(DEV_SERVER_DEFAULTS.localS3DirName).toBe('.local-s3');
+    expect(CONFIG_TABLE.LOCAL_S3_DIR.default('/p')).toBe('/p/.local-s3');
     expect(loadDevServerConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000' }).useExternalS3).toBe(true);
     expect(loadDevServerConfig({ REPORTS_BUCKET: 'real-bucket' }).useExternalS3).toBe(true);
     expect(loadDevServerConfig({ PORT: '8080' }, { port: 0 }).port).toBe(0);

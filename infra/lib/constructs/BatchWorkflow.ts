@@ -5,17 +5,17 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { BATCHES_PREFIX } from '../../../lambda/src/infra-handlers/batchLayout';
+import { BATCHES_PREFIX } from '../../../lambda/src/core/storageLayout';
 
-/** The feature flag without which CDK silently drops `resultWriterV2` (DESIGN.md, Batch). */
+/** The feature flag without which CDK silently drops `resultWriterV2` (docs/architecture.md). */
 export const RESULT_WRITER_V2_FLAG = '@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2';
 
 export interface BatchWorkflowProps {
   /** The service bucket: items are read from and results written to `batches/…` in it. */
   readonly bucket: s3.IBucket;
-  /** Renders one ItemBatcher group (lambda/src/batch/batchHandler.ts). */
+  /** Renders one ItemBatcher group (lambda/src/entrypoints/batchRenderLambda.ts). */
   readonly renderGroupFunction: lambda.IFunction;
-  /** Writes the batch manifest and ZIP (lambda/src/infra-handlers/finalizeHandler.ts). */
+  /** Writes the batch manifest and ZIP (lambda/src/entrypoints/finalizeBatchLambda.ts). */
   readonly finalizeFunction: lambda.IFunction;
   /**
    * Groups rendering at once (Distributed Map MaxConcurrency). Each is one Lambda with one
@@ -50,7 +50,7 @@ export interface BatchWorkflowProps {
  * The remote batch: a Step Functions state machine whose Distributed Map reads the items file
  * (JSONL or CSV) from S3, hands groups of items to the render-group Lambda, writes every child's
  * result to S3 with ResultWriter, and ends with the finalize Lambda writing manifest.json (and
- * reports.zip). Execution input (lambda/src/infra-handlers/batchLayout.ts, BatchExecutionInput):
+ * reports.zip). Execution input (lambda/src/core/storageLayout.ts, BatchExecutionInput):
  *
  *   {"batchId", "template", "itemsKey": "batches/<template>/<batchId>/input/items.jsonl", "format": "jsonl" | "csv", "zip": true}
  *
@@ -87,7 +87,7 @@ export class BatchWorkflow extends Construct {
     const start = new sfn.Pass(this, 'RecordStart', {
       parameters: {
         'startedAt.$': '$$.Execution.StartTime',
-        // Must match resultsPrefix() in lambda/src/infra-handlers/batchLayout.ts.
+        // Must match resultsPrefix() in lambda/src/core/storageLayout.ts.
         'resultsPrefix.$': `States.Format('${BATCHES_PREFIX}{}/{}/results', $.template, $.batchId)`,
       },
       resultPath: '$.execution',
@@ -115,7 +115,7 @@ export class BatchWorkflow extends Construct {
         itemBatcher: new sfn.ItemBatcher({
           maxItemsPerBatch: itemsPerGroup,
           maxInputBytesPerBatch: props.maxGroupInputBytes ?? 200 * 1024,
-          // Reaches the Lambda as event.BatchInput (lambda/src/batch/batchHandler.ts).
+          // Reaches the Lambda as event.BatchInput (lambda/src/entrypoints/batchRenderLambda.ts).
           batchInput: { 'template.$': '$.template', 'batchId.$': '$.batchId' },
         }),
         maxConcurrency,

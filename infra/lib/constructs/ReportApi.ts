@@ -15,7 +15,7 @@ export type ApiAuthorization =
   | { readonly type: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
 
 export interface ReportApiProps {
-  /** Serves /reports, /templates and /health (lambda/src/http/httpHandler.ts). */
+  /** Serves /reports, /templates and /health (lambda/src/entrypoints/httpLambda.ts). */
   readonly reportsFunction: lambda.IFunction;
   /** Serves POST /batches and GET /batches/{id}; omit to deploy without the batch routes. */
   readonly batchesFunction?: lambda.IFunction;
@@ -40,7 +40,7 @@ export interface ReportApiProps {
   readonly accessLogRetention?: logs.RetentionDays;
 }
 
-/** The contract's routes (DESIGN.md, Public contracts). */
+/** The contract's routes (docs/architecture.md, public contracts). */
 export const REPORT_ROUTES: readonly { readonly path: string; readonly method: apigwv2.HttpMethod }[] = [
   { path: '/reports', method: apigwv2.HttpMethod.POST },
   { path: '/reports/{id}', method: apigwv2.HttpMethod.GET },

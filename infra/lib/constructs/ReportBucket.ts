@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BATCHES_PREFIX, REPORTS_PREFIX } from '../../../lambda/src/infra-handlers/batchLayout';
+import { BATCHES_PREFIX, REPORTS_PREFIX } from '../../../lambda/src/core/storageLayout';
 
 export interface ReportBucketProps {
   /**

@@ -3,10 +3,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../../../lambda/src/config/configTable';
 import { PATHS } from '../projectPaths';
 import { ChromiumFontsLayer } from './ChromiumFontsLayer';
 
-/** Chromium on Lambda wants at least this much memory (DESIGN.md, Limits). */
+/** Chromium on Lambda wants at least this much memory (docs/architecture.md, limits). */
 export const MIN_RENDER_MEMORY_MB = 1536;
 /** Cold start before the first render: unpacking Chromium into /tmp (~2 s) and launching it. */
 export const CHROMIUM_STARTUP_ALLOWANCE = Duration.seconds(6);
@@ -77,11 +78,12 @@ export class ServiceFunction extends Construct {
     const memorySize = props.memorySize ?? (render ? 2048 : 512);
     const withTemplates = props.withTemplates ?? render !== undefined;
     const environment: Record<string, string> = {
+      // Node's own variable, not the service's (lambda/src/config/configTable.ts lists those).
       NODE_OPTIONS: '--enable-source-maps',
-      POWERTOOLS_SERVICE_NAME: 'pdf-export',
-      POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+      [ENV.POWERTOOLS_SERVICE_NAME]: 'pdf-export',
+      [ENV.POWERTOOLS_LOG_LEVEL]: props.logLevel ?? 'INFO',
     };
-    if (withTemplates) environment.TEMPLATES_DIR = TEMPLATES_DIR_IN_LAMBDA;
+    if (withTemplates) environment[ENV.TEMPLATES_DIR] = TEMPLATES_DIR_IN_LAMBDA;
     if (render) {
       const renderTimeout = render.renderTimeout ?? Duration.seconds(20);
       if (memorySize < MIN_RENDER_MEMORY_MB) {
@@ -93,11 +95,11 @@ export class ServiceFunction extends Construct {
             `by at least ${CHROMIUM_STARTUP_ALLOWANCE.toSeconds()} s for Chromium's cold start.`,
         );
       }
-      environment.CHROMIUM_PACK_DIR = ChromiumFontsLayer.CHROMIUM_PACK_DIR;
-      environment.FONTCONFIG_FILE = ChromiumFontsLayer.FONTCONFIG_FILE;
-      environment.RENDER_TIMEOUT_MS = String(renderTimeout.toMilliseconds());
-      if (render.maxHtmlBytes !== undefined) environment.MAX_HTML_BYTES = String(render.maxHtmlBytes);
-      if (render.maxPages !== undefined) environment.MAX_PAGES = String(render.maxPages);
+      environment[ENV.CHROMIUM_PACK_DIR] = ChromiumFontsLayer.CHROMIUM_PACK_DIR;
+      environment[ENV.FONTCONFIG_FILE] = ChromiumFontsLayer.FONTCONFIG_FILE;
+      environment[ENV.RENDER_TIMEOUT_MS] = String(renderTimeout.toMilliseconds());
+      if (render.maxHtmlBytes !== undefined) environment[ENV.MAX_HTML_BYTES] = String(render.maxHtmlBytes);
+      if (render.maxPages !== undefined) environment[ENV.MAX_PAGES] = String(render.maxPages);
     }
     Object.assign(environment, props.environment);
 
@@ -145,7 +147,7 @@ export class ServiceFunction extends Construct {
       },
       {
         id: 'AwsSolutions-L1',
-        reason: 'Pinned to nodejs22.x on purpose (DESIGN.md): the Chromium package and the bundle are tested on it; moving to a newer runtime is a deliberate change.',
+        reason: 'Pinned to nodejs22.x on purpose (docs/architecture.md): the Chromium package and the bundle are tested on it; moving to a newer runtime is a deliberate change.',
       },
     );
   }

@@ -8,14 +8,10 @@
  * timed out or crashed) finds what it already stored and skips it instead of printing again.
  */
 import type { RenderedReport } from '../core/ReportRenderer';
-import { REPORT_HASH_HEX_DIGITS } from '../core/reportAddress';
-import type { ReportStore } from '../storage/ReportStore';
+import type { ReportStore } from '../core/ports';
+import { batchReportKey } from '../core/storageLayout';
 import type { BatchItem } from './BatchItem';
 import type { BatchSink, StoredPdf } from './runBatch';
-
-export function batchObjectKey(templateId: string, batchId: string, inputHash: string): string {
-  return `batches/${templateId}/${batchId}/${inputHash.slice(0, REPORT_HASH_HEX_DIGITS).toLowerCase()}.pdf`;
-}
 
 export class ReportStoreSink implements BatchSink {
   constructor(
@@ -25,14 +21,14 @@ export class ReportStoreSink implements BatchSink {
   ) {}
 
   async findCurrent(_item: BatchItem, inputHash: string): Promise<StoredPdf | undefined> {
-    const key = batchObjectKey(this.templateId, this.batchId, inputHash);
+    const key = batchReportKey({ template: this.templateId, batchId: this.batchId }, inputHash);
     const found = await this.reports.find(key);
     if (!found || found.templateId !== this.templateId) return undefined;
     return { location: key, bytes: found.bytes, pages: found.pages, sha256: found.sha256, title: found.fileName.replace(/\.pdf$/i, '') };
   }
 
   async store(item: BatchItem, report: RenderedReport): Promise<StoredPdf> {
-    const key = batchObjectKey(this.templateId, this.batchId, report.inputHash);
+    const key = batchReportKey({ template: this.templateId, batchId: this.batchId }, report.inputHash);
     await this.reports.put(key, report.pdf, {
       templateId: this.templateId,
       sha256: report.sha256,

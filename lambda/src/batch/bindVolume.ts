@@ -12,7 +12,7 @@
  *   number is stable (once, normally twice).
  */
 import { PDFArray, PDFDocument, PDFHexString, PDFName, PDFNull, PDFNumber, type PDFRef } from 'pdf-lib';
-import type { PdfRenderer } from '../chromium/ChromiumRenderer';
+import type { PdfRenderer } from '../core/ports';
 
 export interface VolumeEntry {
   /** Shown in the contents and as the bookmark, e.g. the report's title. */

@@ -5,7 +5,7 @@
  * about files, S3, Lambda or terminals.
  *
  * - Each renderer (one browser each: the bundled Chromium is single-process, so N tabs in one
- *   browser do not run in parallel, N browsers do; DESIGN.md) is driven by one worker pulling the
+ *   browser do not run in parallel, N browsers do; docs/architecture.md) is driven by one worker pulling the
  *   next item, so a slow document never holds up the others.
  * - Items are independent: a bad record, invalid data or a failed print is that item's result,
  *   never an exception out of runBatch.
@@ -16,9 +16,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { reportInputHash } from '../core/contentHash';
-import { ChromiumError, isPdfExportError, type ErrorDetail } from '../core/errors';
+import { ChromiumError, isPdfExportError } from '../core/errors';
 import type { PreparedReport, RenderedReport, ReportRenderer } from '../core/ReportRenderer';
 import type { BatchItem } from './BatchItem';
+import { buildManifest, type BatchItemError, type BatchManifest, type ManifestItem } from './BatchManifest';
 
 /** `not_done`: never started because the time budget ran out (or the run was interrupted). */
 export type BatchItemStatus = 'ok' | 'failed' | 'skipped' | 'not_done';
@@ -32,14 +33,6 @@ export interface StoredPdf {
   readonly sha256: string;
   /** The document title (PDF metadata); names the item in a bound volume's contents. */
   readonly title: string;
-}
-
-export interface BatchItemError {
-  /** Stable error code, e.g. VALIDATION_FAILED, CHROMIUM_FAILED. */
-  readonly code: string;
-  readonly message: string;
-  /** For invalid data: every problem, located by JSON pointer. */
-  readonly details: readonly ErrorDetail[];
 }
 
 export interface BatchItemResult {
@@ -100,6 +93,44 @@ export interface BatchOutcome {
 }
 
 const DEFAULT_RETRY_DELAY_MS = 250;
+
+/** The manifest of a run so far: `results` in input order, holes for items not finished yet. */
+export function manifestOfRun(run: {
+  readonly templateId: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | undefined;
+  readonly results: readonly (BatchItemResult | undefined)[];
+}): BatchManifest {
+  return buildManifest({
+    templateId: run.templateId,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    total: run.results.length,
+    items: run.results.flatMap((result) => {
+      const item = result && manifestItemOf(result);
+      return item ? [item] : [];
+    }),
+  });
+}
+
+/** The manifest entry of a finished item, its PDF named as the sink stored it; none for `not_done`. */
+export function manifestItemOf(result: BatchItemResult): ManifestItem | undefined {
+  if (result.status === 'not_done') return undefined;
+  const stored = result.stored;
+  return {
+    id: result.id,
+    status: result.status,
+    file: stored?.location ?? null,
+    bytes: stored?.bytes ?? null,
+    pages: stored?.pages ?? null,
+    sha256: stored?.sha256 ?? null,
+    ms: result.ms,
+    error: result.error ?? null,
+    inputHash: result.inputHash ?? null,
+    title: stored?.title ?? null,
+    attempts: result.attempts,
+  };
+}
 
 export function batchItemError(error: unknown): BatchItemError {
   if (isPdfExportError(error)) return { code: error.code, message: error.message, details: error.details };

@@ -9,7 +9,7 @@
  *   document (no navigation), and every request is intercepted. Only the assets handed in are
  *   answered (from memory); everything else, navigations included, is aborted, logged and
  *   counted. The browser resolves no host names and every socket goes to a dead proxy.
- *   HTML-to-PDF services are a classic SSRF/local-file target (see DESIGN.md, SECURITY.md).
+ *   HTML-to-PDF services are a classic SSRF/local-file target (see SECURITY.md).
  *
  * Nothing outside this file knows about puppeteer. puppeteer launches the browser, owns the pipe
  * and tracks targets; each render's page is then driven over its own DevTools session with the
@@ -21,32 +21,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type CDPSession, type Protocol } from 'puppeteer-core';
 import { ChromiumError, RenderTimeoutError } from '../core/errors';
-
-/** A file served to the page from memory, addressed by its path relative to the document. */
-export interface PageAsset {
-  readonly contentType: string;
-  readonly body: Buffer;
-}
-
-export interface PdfRenderRequest {
-  readonly html: string;
-  /** Relative path (e.g. `style.css`) → asset. Nothing else can be loaded by the page. */
-  readonly assets: ReadonlyMap<string, PageAsset>;
-  /** Emit PDF bookmarks from h1–h6 (forces a tagged PDF, which costs ~70 ms). */
-  readonly outline: boolean;
-}
-
-/** What a render tells besides the bytes: blocked requests are data, not failures. */
-export interface PdfRenderResult {
-  readonly pdf: Buffer;
-  readonly blockedRequests: readonly string[];
-}
-
-/** The interface the core depends on; tests and adapters can swap in other implementations. */
-export interface PdfRenderer {
-  renderPdf(request: PdfRenderRequest): Promise<PdfRenderResult>;
-  close(): Promise<void>;
-}
+import type { PdfRenderer, PdfRenderRequest, PdfRenderResult } from '../core/ports';
 
 export interface ChromiumRendererOptions {
   /** Absolute path of the fonts.conf Chromium must use (FONTCONFIG_FILE). */

@@ -4,12 +4,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../core/errors';
-import { startDevServer, type DevServer } from '../http/startDevServer';
-
-export interface ServeIo {
-  readonly stdout: (s: string) => void;
-  readonly stderr: (s: string) => void;
-}
+import type { DevServer, DevServerOptions } from '../entrypoints/devServer';
+import type { CliIo } from './CliIo';
 
 /** Resolves with the name of the first SIGINT/SIGTERM; the listeners are removed afterwards. */
 export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
@@ -33,7 +29,7 @@ function describe(server: DevServer): string {
   const storage = localS3
     ? `embedded S3 at ${localS3.endpoint}, bucket ${localS3.bucket}, data in ${server.config.localS3Dir}`
     : `S3 bucket ${app.config.storage.bucket}${app.config.storage.endpoint ? ` at ${app.config.storage.endpoint}` : ` in ${app.config.storage.region}`}`;
-  const templates = app.renderer.reports.templates.list().map((t) => t.id);
+  const templates = app.templates.list().map((t) => t.id);
   const sample = templates[0] ?? '<template>';
   return [
     `pdf-export: serving ${url}`,
@@ -47,7 +43,11 @@ function describe(server: DevServer): string {
   ].join('\n');
 }
 
-export function serveCommand(io: ServeIo, waitForShutdown: () => Promise<string> = waitForShutdownSignal): Command {
+export function serveCommand(
+  io: CliIo,
+  start: (options: DevServerOptions) => Promise<DevServer>,
+  waitForShutdown: () => Promise<string> = waitForShutdownSignal,
+): Command {
   return (
     new Command('serve')
       .description('serve the HTTP API on 127.0.0.1 with an embedded S3 (Ctrl-C stops it)')
@@ -59,7 +59,7 @@ export function serveCommand(io: ServeIo, waitForShutdown: () => Promise<string>
       .action(async (opts: { port?: number }) => {
         let server: DevServer;
         try {
-          server = await startDevServer({ port: opts.port });
+          server = await start({ port: opts.port });
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
             const { address, port } = error as { address?: string; port?: number };

@@ -1,6 +1,6 @@
 /**
  * Bounds how many renders run at once and how many may wait. Chromium is the scarce resource: the
- * bundled build runs single-process, so extra parallel pages barely help (DESIGN.md) while every
+ * bundled build runs single-process, so extra parallel pages barely help (docs/architecture.md) while every
  * waiting request holds its prepared HTML in memory. Beyond the queue the caller is told to come
  * back later (RendererBusyError → 503 + Retry-After) instead of piling up until the process dies.
  */

@@ -1,21 +1,28 @@
 /**
  * The core: report data + template → validated view → HTML → PDF. Every entry point (CLI, HTTP
  * handler, batch handler, dev server) calls this and only maps its results; nothing here knows
- * about Lambda events, HTTP or S3.
+ * about Lambda events, HTTP or S3. The printer, the PDF finisher and the view models are ports
+ * (core/ports.ts) that compose.ts fills in.
  */
 import { performance } from 'node:perf_hooks';
 import Mustache from 'mustache';
-import type { PdfRenderer } from '../chromium/ChromiumRenderer';
-import { stampPdfMetadata, type PdfMetadata } from '../pdf/stampPdfMetadata';
-import { viewModels } from '../viewModels';
 import { reportInputHash, sha256Hex } from './contentHash';
 import { DataValidationError, LimitExceededError } from './errors';
 import { inspectInput } from './inspectInput';
+import type { PdfFinisher, PdfMetadata, PdfRenderer, ViewModelRegistry } from './ports';
 import type { Template, TemplateStore } from './TemplateStore';
 
 export interface ReportLimits {
   readonly maxHtmlBytes: number;
   readonly maxPages: number;
+}
+
+/** What a ReportRenderer is built from besides its printer. */
+export interface ReportRendererParts {
+  readonly templates: TemplateStore;
+  readonly viewModels: ViewModelRegistry;
+  readonly finishPdf: PdfFinisher;
+  readonly limits: ReportLimits;
 }
 
 export interface PreparedReport {
@@ -56,11 +63,14 @@ function metadataOf(view: View, template: Template): PdfMetadata {
 }
 
 export class ReportRenderer {
+  readonly templates: TemplateStore;
+
   constructor(
-    readonly templates: TemplateStore,
+    private readonly parts: ReportRendererParts,
     private readonly pdfRenderer: PdfRenderer,
-    private readonly limits: ReportLimits,
-  ) {}
+  ) {
+    this.templates = parts.templates;
+  }
 
   /** Validation, view model and Mustache: everything before Chromium. Throws on bad data. */
   prepare(templateId: string, data: unknown): PreparedReport {
@@ -72,13 +82,13 @@ export class ReportRenderer {
       });
     }
     template.validate(data);
-    const buildView = viewModels[template.id];
+    const buildView = this.parts.viewModels[template.id];
     const view: View = buildView ? buildView(data) : (data as View);
     const html = Mustache.render(template.html, view, template.partials);
     const htmlBytes = Buffer.byteLength(html);
-    if (htmlBytes > this.limits.maxHtmlBytes) {
+    if (htmlBytes > this.parts.limits.maxHtmlBytes) {
       throw new LimitExceededError(
-        `The document would be ${htmlBytes} bytes of HTML, over the limit of ${this.limits.maxHtmlBytes}; send less data.`,
+        `The document would be ${htmlBytes} bytes of HTML, over the limit of ${this.parts.limits.maxHtmlBytes}; send less data.`,
       );
     }
     return { template, html, meta: metadataOf(view, template), inputHash: reportInputHash(template.id, template.fingerprint, data) };
@@ -97,9 +107,9 @@ export class ReportRenderer {
       assets: prepared.template.assets,
       outline: true,
     });
-    const { pdf, pages } = await stampPdfMetadata(raw, prepared.meta);
-    if (pages > this.limits.maxPages) {
-      throw new LimitExceededError(`The document has ${pages} pages, over the limit of ${this.limits.maxPages}; send less data.`);
+    const { pdf, pages } = await this.parts.finishPdf(raw, prepared.meta);
+    if (pages > this.parts.limits.maxPages) {
+      throw new LimitExceededError(`The document has ${pages} pages, over the limit of ${this.parts.limits.maxPages}; send less data.`);
     }
     return {
       templateId: prepared.template.id,

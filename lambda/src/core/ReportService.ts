@@ -11,7 +11,7 @@
  * Identical requests arriving together share one render (single flight), so a client retrying a
  * slow request, or twenty clerks posting the same sample, costs one Chromium run.
  */
-import type { ReportStore, StoredReport } from '../storage/ReportStore';
+import type { ReportStore, StoredReport } from './ports';
 import type { ConcurrencyLimiter, LimiterStats } from './ConcurrencyLimiter';
 import { ReportNotFoundError } from './errors';
 import { parseReportId, reportAddress, type ReportAddress } from './reportAddress';
@@ -24,7 +24,7 @@ export interface ReportPrinter {
   print(prepared: PreparedReport): Promise<RenderedReport>;
 }
 
-/** The response body of `POST /reports` and `GET /reports/{id}` (DESIGN.md). */
+/** The response body of `POST /reports` and `GET /reports/{id}` (docs/architecture.md). */
 export interface ReportLink {
   readonly id: string;
   readonly key: string;

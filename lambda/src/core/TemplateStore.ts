@@ -1,19 +1,35 @@
 /**
- * Templates on disk: `templates/<id>/template.html`, `style.css`, `schema.json`, `samples/*.json`,
- * optional `partials/*.html`. Loaded once at start-up and kept in memory: a render touches no files.
+ * Templates: `templates/<id>/template.html`, `style.css`, `schema.json`, `samples/*.json`, optional
+ * `partials/*.html` and `assets/`. files/loadTemplateStore.ts reads the folders once at start-up;
+ * this turns their contents into checked, compiled templates kept in memory, so a render touches
+ * no files.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { PageAsset } from '../chromium/ChromiumRenderer';
+import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError, type ErrorDetail } from './errors';
 import { inlineStylesheets } from './inlineStylesheets';
 import { lintTemplate } from './lintTemplate';
-import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError, type ErrorDetail } from './errors';
+import type { PageAsset } from './ports';
+import { isTemplateId } from './storageLayout';
 
-/** Template ids are folder names; anything else is refused before it could touch a path. */
-const TEMPLATE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** The contents of one template folder, as read from disk (or written by a test). */
+export interface TemplateFiles {
+  /** The folder name. */
+  readonly id: string;
+  /** template.html */
+  readonly html: string;
+  /** style.css */
+  readonly css: string;
+  /** schema.json, parsed. */
+  readonly schema: Record<string, unknown>;
+  /** partials/<name>.html by name. */
+  readonly partials: Readonly<Record<string, string>>;
+  /** assets/<name> by name. */
+  readonly assets: ReadonlyMap<string, Buffer>;
+  /** samples/<name>.json, parsed, by name. */
+  readonly samples: Readonly<Record<string, unknown>>;
+}
 
 export interface TemplateSummary {
   readonly id: string;
@@ -108,23 +124,16 @@ function withoutEchoes(errors: readonly ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => !(e.keyword === 'pattern' && tooShort.has(e.instancePath)));
 }
 
-function readJson(path: string, what: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new TemplateDefinitionError(`${what} ${path} is not valid JSON.`, { cause: error });
+/** Template ids are folder names; anything else is refused before it could touch a path. */
+export function checkTemplateFolderName(name: string): void {
+  if (!isTemplateId(name)) {
+    throw new TemplateDefinitionError(`Template folder "${name}" must be named with lower-case letters, digits and dashes.`);
   }
 }
 
-function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
-  const file = (name: string): string => {
-    const path = join(dir, name);
-    if (!existsSync(path)) throw new TemplateDefinitionError(`Template "${id}" has no ${name}.`);
-    return readFileSync(path, 'utf8');
-  };
-  const html = file('template.html');
-  const css = file('style.css');
-  const schema = readJson(join(dir, 'schema.json'), 'Schema') as Record<string, unknown>;
+function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
+  const { id, html, css, schema, partials } = files;
+  checkTemplateFolderName(id);
   let validator: ValidateFunction;
   try {
     validator = ajv.compile(schema);
@@ -132,20 +141,9 @@ function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
     throw new TemplateDefinitionError(`Template "${id}" has an invalid schema.json.`, { cause: error });
   }
 
-  const partials: Record<string, string> = {};
-  const partialsDir = join(dir, 'partials');
-  if (existsSync(partialsDir)) {
-    for (const name of readdirSync(partialsDir).filter((f) => f.endsWith('.html')).sort()) {
-      partials[name.slice(0, -'.html'.length)] = readFileSync(join(partialsDir, name), 'utf8');
-    }
-  }
-
   const assets = new Map<string, PageAsset>([['style.css', { contentType: contentTypeOf('style.css'), body: Buffer.from(css) }]]);
-  const assetsDir = join(dir, 'assets');
-  if (existsSync(assetsDir)) {
-    for (const name of readdirSync(assetsDir).sort()) {
-      assets.set(`assets/${name}`, { contentType: contentTypeOf(name), body: readFileSync(join(assetsDir, name)) });
-    }
+  for (const [name, body] of [...files.assets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    assets.set(`assets/${name}`, { contentType: contentTypeOf(name), body });
   }
 
   const problems = lintTemplate({ html, css, partials });
@@ -154,13 +152,7 @@ function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
     throw new TemplateDefinitionError(`Template "${id}" breaks the template rules: ${list}.`);
   }
 
-  const sampleData: Record<string, unknown> = {};
-  const samplesDir = join(dir, 'samples');
-  if (existsSync(samplesDir)) {
-    for (const name of readdirSync(samplesDir).filter((f) => f.endsWith('.json')).sort()) {
-      sampleData[name.slice(0, -'.json'.length)] = readJson(join(samplesDir, name), 'Sample');
-    }
-  }
+  const sampleData: Record<string, unknown> = { ...files.samples };
 
   const fingerprint = createHash('sha256');
   for (const part of [html, css, JSON.stringify(schema), ...Object.entries(partials).flat()]) fingerprint.update(part).update('\0');
@@ -192,17 +184,11 @@ function loadTemplate(dir: string, id: string, ajv: Ajv2020): Template {
 export class TemplateStore {
   private constructor(private readonly templates: ReadonlyMap<string, Template>) {}
 
-  /** Loads every sub-folder of `dir` that has a template.html. Broken templates fail start-up. */
-  static load(dir: string): TemplateStore {
+  /** Checks and compiles every template; a broken one fails start-up (TemplateDefinitionError). */
+  static fromFiles(folders: Iterable<TemplateFiles>): TemplateStore {
     const ajv = createAjv();
     const templates = new Map<string, Template>();
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory() || !existsSync(join(dir, entry.name, 'template.html'))) continue;
-      if (!TEMPLATE_ID.test(entry.name)) {
-        throw new TemplateDefinitionError(`Template folder "${entry.name}" must be named with lower-case letters, digits and dashes.`);
-      }
-      templates.set(entry.name, loadTemplate(join(dir, entry.name), entry.name, ajv));
-    }
+    for (const files of folders) templates.set(files.id, buildTemplate(files, ajv));
     return new TemplateStore(templates);
   }
 
@@ -211,7 +197,7 @@ export class TemplateStore {
   }
 
   get(id: string): Template {
-    const template = TEMPLATE_ID.test(id) ? this.templates.get(id) : undefined;
+    const template = isTemplateId(id) ? this.templates.get(id) : undefined;
     if (!template) {
       const known = [...this.templates.keys()].join(', ');
       throw new TemplateNotFoundError(`Unknown template "${id.slice(0, 64)}"; available: ${known}.`);

@@ -12,7 +12,7 @@
  * plain text to Mustache. A stylesheet that could end its `<style>` element or an HTML comment
  * early, or that holds a Mustache tag, is refused when the template loads.
  */
-import type { PageAsset } from '../chromium/ChromiumRenderer';
+import type { PageAsset } from './ports';
 import { TemplateDefinitionError } from './errors';
 
 const LINK = /<link\s+rel="stylesheet"\s+href="([^"]+)"\s*\/?>/gi;

@@ -1,16 +1,14 @@
 /**
  * Where a report lives, derived only from the template id and the input hash, never from text the
- * client typed: `reports/<template>/<32 hex>.pdf`, public id `<template>.<32 hex>`.
+ * client typed: `reports/<template>/<32 hex>.pdf` (core/storageLayout.ts), public id `<template>.<32 hex>`.
  *
  * The id carries everything needed to find the object again, so `GET /reports/{id}` needs no
  * database. 32 hex digits (128 bits) of a SHA-256 keep ids short and collisions out of reach.
  * Template ids never contain a dot, so the id splits unambiguously.
  */
+import { REPORT_HASH_HEX_DIGITS, REPORTS_PREFIX, TEMPLATE_ID_SOURCE } from './storageLayout';
 
-/** Mirrors TemplateStore's rule for template folder names. */
-const TEMPLATE_ID = '[a-z0-9][a-z0-9-]{0,63}';
-export const REPORT_HASH_HEX_DIGITS = 32;
-const REPORT_ID = new RegExp(`^(${TEMPLATE_ID})\\.([0-9a-f]{${REPORT_HASH_HEX_DIGITS}})$`);
+const REPORT_ID = new RegExp(`^(${TEMPLATE_ID_SOURCE})\\.([0-9a-f]{${REPORT_HASH_HEX_DIGITS}})$`);
 
 export interface ReportAddress {
   /** Public id, e.g. `county-annual-report.0123456789abcdef0123456789abcdef`. */
@@ -21,7 +19,7 @@ export interface ReportAddress {
 }
 
 function addressOf(templateId: string, hash: string): ReportAddress {
-  return { id: `${templateId}.${hash}`, key: `reports/${templateId}/${hash}.pdf`, templateId };
+  return { id: `${templateId}.${hash}`, key: `${REPORTS_PREFIX}${templateId}/${hash}.pdf`, templateId };
 }
 
 /** The address of a prepared report; `inputHash` is the full SHA-256 hex of template + data. */

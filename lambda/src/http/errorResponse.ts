@@ -1,5 +1,5 @@
 /**
- * The one place where an error becomes an HTTP status and a JSON error body (DESIGN.md):
+ * The one place where an error becomes an HTTP status and a JSON error body (docs/architecture.md):
  * `{"error": {"code", "message", "details": [{"path", "message"}], "requestId"}}`.
  *
  * Client errors (4xx) carry the error's own message, written to tell the client how to fix the

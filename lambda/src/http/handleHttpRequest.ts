@@ -1,5 +1,5 @@
 /**
- * The HTTP API (DESIGN.md), free of any framework or event shape: the Lambda handler and the local
+ * The HTTP API (docs/http-api.md), free of any framework or event shape: the Lambda handler and the local
  * server both translate to an HttpRequest, call this, and send back the HttpResponse.
  *
  *   POST /reports            {"template", "data"} → 201 {id, key, url, expiresAt, bytes, pages, sha256}
@@ -22,24 +22,18 @@ import {
   UnsupportedMediaTypeError,
   type ErrorDetail,
 } from '../core/errors';
+import type { Logger } from '../core/ports';
 import type { ReportService } from '../core/ReportService';
 import type { TemplateStore } from '../core/TemplateStore';
 import { errorCodeOf, errorResponse } from './errorResponse';
-import type { HttpConfig } from './httpConfig';
+import type { HttpConfig } from '../config/loadConfig';
 import { jsonResponse, type HttpRequest, type HttpResponse } from './httpMessages';
-
-/** The slice of a structured logger the adapter uses; Powertools' Logger satisfies it. */
-export interface HttpLogger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
 
 export interface HttpDependencies {
   readonly service: Pick<ReportService, 'create' | 'link' | 'stats'>;
   readonly templates: Pick<TemplateStore, 'list' | 'get'>;
   readonly config: HttpConfig;
-  readonly logger: HttpLogger;
+  readonly logger: Logger;
 }
 
 /** Facts about the request that end up in its log line. */

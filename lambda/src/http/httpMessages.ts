@@ -7,6 +7,8 @@ export interface HttpRequest {
   readonly method: string;
   /** Path without query string or stage prefix, e.g. `/reports/abc`. */
   readonly path: string;
+  /** Query parameters (`POST /batches?template=…`); the report routes take none. */
+  readonly query?: Readonly<Record<string, string | undefined>>;
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: string | undefined;

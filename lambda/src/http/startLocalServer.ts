@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LOCAL_HOST } from '../config/configTable';
 import { LimitExceededError } from '../core/errors';
 import { errorResponse } from './errorResponse';
 import type { HttpRequest, HttpResponse } from './httpMessages';
@@ -34,8 +35,6 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-/** The local server listens on loopback only: it is a developer tool, not a deployment. */
-export const LOCAL_HOST = '127.0.0.1';
 
 /** Reads the body up to `max` bytes; undefined when it is larger (the rest is drained, not kept). */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {

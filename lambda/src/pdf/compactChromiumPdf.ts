@@ -15,12 +15,7 @@
  * cross-reference stream) gives `undefined`, and the caller takes the pdf-lib path.
  */
 import { deflateSync } from 'node:zlib';
-import type { PdfMetadata } from './stampPdfMetadata';
-
-export interface CompactedPdf {
-  readonly pdf: Buffer;
-  readonly pages: number;
-}
+import type { FinishedPdf, PdfMetadata } from '../core/ports';
 
 /** Objects per object stream: a reader decompresses one stream to reach any of them. */
 const OBJECTS_PER_STREAM = 100;
@@ -169,7 +164,7 @@ function infoDictionary(meta: PdfMetadata, previous: string | undefined): string
  * The PDF with `meta` as its document information and language, its small objects compressed;
  * undefined when it is not of the shape Chromium writes (see the file comment).
  */
-export function compactChromiumPdf(source: Uint8Array, meta: PdfMetadata): CompactedPdf | undefined {
+export function compactChromiumPdf(source: Uint8Array, meta: PdfMetadata): FinishedPdf | undefined {
   const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   // latin1 maps each byte to one character and back: offsets in the text are offsets in the file.
   const text = bytes.toString('latin1');

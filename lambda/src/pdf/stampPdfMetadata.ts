@@ -8,28 +8,15 @@
  * rewritten by pdf-lib, which reads every PDF but costs ~15 ms more per report.
  */
 import { ParseSpeeds, PDFDocument } from 'pdf-lib';
+import type { FinishedPdf, PdfFinisher, PdfMetadata } from '../core/ports';
 import { compactChromiumPdf, PDF_CREATOR } from './compactChromiumPdf';
 
-export interface PdfMetadata {
-  readonly title: string;
-  readonly author?: string;
-  readonly subject?: string;
-  readonly keywords?: readonly string[];
-  /** BCP 47 language tag, e.g. zh-CN. */
-  readonly lang: string;
-}
+/** The core's PdfFinisher: Chromium's own output takes the one-pass path, anything else pdf-lib's. */
+export const stampPdfMetadata: PdfFinisher = async (pdf, meta) => compactChromiumPdf(pdf, meta) ?? stampWithPdfLib(pdf, meta);
 
-export interface StampedPdf {
-  readonly pdf: Buffer;
-  readonly pages: number;
-}
-
-export async function stampPdfMetadata(pdf: Uint8Array, meta: PdfMetadata): Promise<StampedPdf> {
-  return compactChromiumPdf(pdf, meta) ?? stampWithPdfLib(pdf, meta);
-}
 
 /** The general path: any PDF pdf-lib can read. Exported for tests. */
-export async function stampWithPdfLib(pdf: Uint8Array, meta: PdfMetadata): Promise<StampedPdf> {
+export async function stampWithPdfLib(pdf: Uint8Array, meta: PdfMetadata): Promise<FinishedPdf> {
   // updateMetadata: false keeps Chromium's producer and creation date instead of pdf-lib's.
   // Fastest parse and no yielding between objects: a report is a few hundred objects, and
   // pdf-lib's default of yielding every 50 objects doubled the cost of this step.

@@ -1,33 +1,26 @@
 /**
- * Batches started from the playground page: an uploaded items file is parsed, rendered with the
- * batch core (runBatch on a small pool of warm browsers, separate from the API's own browser so
- * previews stay quick), written to `<dir>/<job id>/` like `pdf-export batch -o` writes its folder,
- * then packed into `reports.zip` and, if asked, bound into `volume.pdf`.
+ * Batches started from the playground page: an uploaded items file is parsed and run as a local
+ * batch (runLocalBatch, the same pipeline as `pdf-export batch`, on a small pool of warm browsers
+ * separate from the API's own browser so previews stay quick) into `<dir>/<job id>/`, always with
+ * `reports.zip` and, if asked, `volume.pdf`.
  *
  * Local only: the dev server owns this; the Lambda handler never sees it. One batch runs at a
  * time (a second one gets 503 RENDERER_BUSY), progress is read by polling `view()`, and only the
  * last few batches are kept on disk.
  */
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { bindVolume } from '../batch/bindVolume';
-import { buildManifest, manifestItem, type BatchManifest } from '../batch/BatchManifest';
-import { createRendererPool, type RendererPool } from '../batch/createRendererPool';
-import { DirectorySink } from '../batch/DirectorySink';
-import { parseBatchItems, type BatchFormat } from '../batch/parseBatchItems';
-import { runBatch, type BatchItemError, type BatchItemResult } from '../batch/runBatch';
-import { writeZip } from '../batch/writeZip';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BatchItem } from '../batch/BatchItem';
-import { writeFileAtomic } from '../cli/main';
-import { errorCodeOf } from '../http/errorResponse';
+import type { BatchItemError, BatchManifest } from '../batch/BatchManifest';
+import { parseBatchItems, type BatchFormat } from '../batch/parseBatchItems';
+import { manifestItemOf, manifestOfRun, type BatchItemResult } from '../batch/runBatch';
+import type { RendererPool } from '../batch/runLocalBatch';
+import type { App } from '../compose';
 import { RendererBusyError } from '../core/errors';
-import type { RenderConfig } from '../core/renderConfig';
-import type { TemplateStore } from '../core/TemplateStore';
-
-export const MANIFEST_FILE = 'manifest.json';
-export const ZIP_FILE = 'reports.zip';
-export const VOLUME_FILE = 'volume.pdf';
+import { MANIFEST_FILE, VOLUME_FILE, VOLUME_STEM, ZIP_FILE } from '../core/storageLayout';
+import type { Template } from '../core/TemplateStore';
+import { errorCodeOf } from '../http/errorResponse';
 
 /** `20241128-141530-a3f9c2`: sorts by start time, names a folder, carries nothing the client sent. */
 export const JOB_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
@@ -70,13 +63,12 @@ export interface JobView {
 export interface BatchJobsOptions {
   /** Parent of the job folders. */
   readonly dir: string;
-  readonly templates: TemplateStore;
-  readonly renderConfig: RenderConfig;
+  /** Templates, and the pool of batch browsers and the local batch pipeline. */
+  readonly app: Pick<App, 'templates' | 'rendererPool' | 'runLocalBatch'>;
   /** Browsers in the batch pool. */
   readonly concurrency: number;
   /** Job folders kept on disk. */
   readonly keep: number;
-  readonly onBlockedRequest?: (url: string) => void;
   readonly onError?: (message: string, error: unknown) => void;
 }
 
@@ -102,8 +94,7 @@ class Job {
   constructor(
     readonly id: string,
     readonly dir: string,
-    readonly templateId: string,
-    readonly templateTitle: string,
+    readonly template: Template,
     readonly source: string,
     readonly items: readonly BatchItem[],
     readonly concurrency: number,
@@ -112,7 +103,7 @@ class Job {
   }
 
   manifest(): BatchManifest {
-    return buildManifest({ templateId: this.templateId, startedAt: this.startedAt, finishedAt: this.finishedAt, total: this.items.length, results: this.results });
+    return manifestOfRun({ templateId: this.template.id, startedAt: this.startedAt, finishedAt: this.finishedAt, results: this.results });
   }
 
   /** Files the job wrote that may be downloaded: only names it chose itself. */
@@ -125,7 +116,7 @@ class Job {
     let inFlight = this.phase === 'rendering' ? this.concurrency : 0;
     const items = this.items.map((item, index): JobItemView => {
       const result = this.results[index];
-      const entry = result && manifestItem(result);
+      const entry = result && manifestItemOf(result);
       let status: ItemState = result ? result.status : 'pending';
       if (!result && inFlight > 0) {
         status = 'rendering';
@@ -148,8 +139,8 @@ class Job {
     const done = this.results.filter(Boolean).length;
     return {
       id: this.id,
-      template: this.templateId,
-      templateTitle: this.templateTitle,
+      template: this.template.id,
+      templateTitle: this.template.title,
       source: this.source,
       phase: this.phase,
       startedAt: this.startedAt.toISOString(),
@@ -194,12 +185,12 @@ export class BatchJobs {
     if (this.running) {
       throw new RendererBusyError(`Batch ${this.running.id} is still running; wait for it to finish, then start the next one.`, 2);
     }
-    const template = this.options.templates.get(options.templateId);
-    const items = parseBatchItems(options.text, options.format, template.schema, { reservedStems: ['volume'] });
+    const template = this.options.app.templates.get(options.templateId);
+    const items = parseBatchItems(options.text, options.format, template.schema, { reservedStems: [VOLUME_STEM] });
     await this.removeOldJobs();
     let id = newJobId();
     while (this.jobs.has(id)) id = newJobId();
-    const job = new Job(id, join(this.options.dir, id), template.id, template.title, options.source, items, Math.min(this.options.concurrency, items.length));
+    const job = new Job(id, join(this.options.dir, id), template, options.source, items, Math.min(this.options.concurrency, items.length));
     this.jobs.set(id, job);
     this.running = job;
     job.done = this.run(job, options.volume).finally(() => {
@@ -235,51 +226,36 @@ export class BatchJobs {
   }
 
   private getPool(): RendererPool {
-    this.pool ??= createRendererPool(this.options.renderConfig, this.options.concurrency, {
-      templates: this.options.templates,
-      onBlockedRequest: this.options.onBlockedRequest,
-    });
+    this.pool ??= this.options.app.rendererPool(this.options.concurrency);
     return this.pool;
   }
 
   private async run(job: Job, volume: boolean): Promise<void> {
-    const pool = this.getPool();
     try {
-      const outcome = await runBatch({
-        templateId: job.templateId,
+      const result = await this.options.app.runLocalBatch({
+        dir: job.dir,
+        template: job.template,
         items: job.items,
+        pool: this.getPool(),
         // A 3-item batch needs no 4th browser; extra ones simply stay idle.
-        renderers: pool.reports.slice(0, job.concurrency),
-        sink: new DirectorySink(job.dir),
-        warmUp: () => pool.warmUp(),
+        concurrency: job.concurrency,
+        resume: false,
+        zip: true,
+        volume,
         mayStart: () => !this.closing,
-        onItemDone: (result, _counts, index) => {
-          job.results[index] = result;
+        onItemDone: (itemResult, _counts, index) => {
+          job.results[index] = itemResult;
+        },
+        onRendered: (outcome) => {
+          job.finishedAt = outcome.finishedAt;
+          job.phase = 'packing';
+        },
+        onPhase: (phase) => {
+          job.phase = phase;
         },
       });
-      job.finishedAt = outcome.finishedAt;
-      job.phase = 'packing';
-      const manifestPath = join(job.dir, MANIFEST_FILE);
-      await writeFileAtomic(manifestPath, `${JSON.stringify(job.manifest(), null, 2)}\n`);
-      const done = outcome.results.filter((r) => (r.status === 'ok' || r.status === 'skipped') && r.stored);
-      const zipPath = join(job.dir, ZIP_FILE);
-      await writeZip(zipPath, [
-        ...done.map((r) => ({ file: join(job.dir, r.stored!.location), name: r.stored!.location })),
-        { file: manifestPath, name: MANIFEST_FILE, compress: true },
-      ]);
-      job.zip = { bytes: (await stat(zipPath)).size };
-      if (volume && done.length > 0 && !this.closing) {
-        job.phase = 'binding';
-        const bound = await bindVolume({
-          title: job.templateTitle,
-          subtitle: '汇编',
-          date: outcome.finishedAt,
-          printer: pool.printers[0],
-          entries: done.map((r) => ({ title: r.stored!.title, load: () => readFile(join(job.dir, r.stored!.location)) })),
-        });
-        await writeFileAtomic(join(job.dir, VOLUME_FILE), bound.pdf);
-        job.volume = { bytes: bound.pdf.length, pages: bound.pages };
-      }
+      if (result.zipBytes !== undefined) job.zip = { bytes: result.zipBytes };
+      if (result.volume) job.volume = { bytes: result.volume.bytes, pages: result.volume.pages };
       job.phase = 'done';
     } catch (error) {
       job.finishedAt ??= new Date();

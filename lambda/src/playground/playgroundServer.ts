@@ -26,6 +26,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { TextDecoder } from 'node:util';
 import { batchFormatOf } from '../batch/parseBatchItems';
+import type { App } from '../compose';
+import type { PlaygroundConfig } from '../config/loadConfig';
 import {
   InvalidRequestError,
   LimitExceededError,
@@ -35,15 +37,12 @@ import {
   StorageError,
   UnsupportedMediaTypeError,
 } from '../core/errors';
-import { findProjectRoot } from '../core/renderConfig';
-import type { HttpApp } from '../http/createHttpApp';
+import { MANIFEST_FILE, VOLUME_FILE, ZIP_FILE } from '../core/storageLayout';
+import { findProjectRoot } from '../config/projectRoot';
 import { errorResponse } from '../http/errorResponse';
-import type { HttpLogger } from '../http/handleHttpRequest';
-import type { HttpResponse } from '../http/httpMessages';
-import { jsonResponse } from '../http/httpMessages';
-import { contentDisposition, fileNameOfContentDisposition } from '../storage/contentDisposition';
-import { BatchJobs, JOB_ID, MANIFEST_FILE, VOLUME_FILE, ZIP_FILE } from './BatchJobs';
-import type { PlaygroundConfig } from './playgroundConfig';
+import { contentDisposition, fileNameOfContentDisposition } from '../core/contentDisposition';
+import { jsonResponse, type HttpResponse } from '../http/httpMessages';
+import { BatchJobs, JOB_ID } from './BatchJobs';
 
 /** The page's static files: plain HTML, CSS and ES modules, no build step. */
 export function playgroundStaticDir(): string {
@@ -84,9 +83,8 @@ const SECURITY_HEADERS = {
 };
 
 export interface PlaygroundOptions {
-  readonly app: HttpApp;
+  readonly app: App;
   readonly config: PlaygroundConfig;
-  readonly logger: HttpLogger;
 }
 
 export interface Playground {
@@ -164,21 +162,20 @@ function checkSameOrigin(req: IncomingMessage, origin: string): void {
 }
 
 export function createPlayground(options: PlaygroundOptions): Playground {
-  const { app, config, logger } = options;
+  const { app, config } = options;
+  const { logger } = app;
   const staticDir = playgroundStaticDir();
   if (!existsSync(join(staticDir, 'index.html'))) {
     throw new Error(`The playground's page is missing: ${join(staticDir, 'index.html')}`);
   }
   // The names are fixed at start-up; the contents are read per request, so edits show on reload.
   const staticNames = new Set(readdirSync(staticDir).filter((name) => STATIC_NAME.test(name)));
-  const templates = app.renderer.reports.templates;
+  const { templates } = app;
   const jobs = new BatchJobs({
     dir: join(config.dir, 'batches'),
-    templates,
-    renderConfig: app.config.render,
+    app,
     concurrency: config.batchConcurrency,
     keep: config.keepBatches,
-    onBlockedRequest: (url) => logger.warn('document request blocked', { url: url.slice(0, 300) }),
     onError: (message, error) => logger.error(message, { error }),
   });
 

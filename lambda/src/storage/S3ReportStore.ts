@@ -1,32 +1,27 @@
 /**
- * ReportStore over S3 (or any S3-compatible server such as the embedded s3rver). The only file
- * that imports the AWS SDK.
+ * The core's ReportStore over S3 (or any S3-compatible server such as the embedded s3rver).
+ * `storage/` is the only folder that imports the S3 SDK.
  *
  * - The PDF goes up as one Buffer with its SHA-256 attached, so S3 verifies it on arrival, and with
  *   `requestChecksumCalculation: 'WHEN_REQUIRED'`: the SDK's default streamed upload with trailing
- *   checksums is stored corrupted by s3rver (DESIGN.md), and a Buffer needs no streaming.
+ *   checksums is stored corrupted by s3rver (docs/architecture.md), and a Buffer needs no streaming.
  * - Metadata (template, sha256, pages, file name) travels with the object, so an idempotent hit or
  *   `GET /reports/{id}` is answered by one HEAD request, without reading or rendering the PDF.
  * - S3 user metadata must be US-ASCII; the Chinese file name is stored percent-encoded.
  */
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { HeadObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { StorageConfig } from '../config/loadConfig';
 import { StorageError } from '../core/errors';
-import { contentDisposition } from './contentDisposition';
-import type { ReportStore, SignedLink, StoredReport, StoredReportMetadata } from './ReportStore';
-import type { StorageConfig } from './storageConfig';
+import type { Clock, ReportStore, SignedLink, StoredReport, StoredReportMetadata } from '../core/ports';
+import { contentDisposition } from '../core/contentDisposition';
+import { createS3Client, type S3Credentials } from './createS3Client';
+import { presignGet } from './presignGet';
 
 export interface S3ReportStoreOptions {
   /** Static keys, e.g. for the embedded s3rver; omit to use the SDK's default credential chain. */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly credentials?: S3Credentials;
   /** The signing clock; tests move it to produce links that are already expired. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 /** Metadata keys on the object (sent as `x-amz-meta-<name>`). */
@@ -40,7 +35,7 @@ function asciiNameOf(key: string): string {
   return key.split('/').slice(-2).join('-');
 }
 
-function isNotFound(error: unknown): boolean {
+export function isNotFound(error: unknown): boolean {
   return error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey');
 }
 
@@ -53,15 +48,7 @@ export class S3ReportStore implements ReportStore {
     options: S3ReportStoreOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.client = new S3Client({
-      region: config.region,
-      endpoint: config.endpoint,
-      forcePathStyle: config.forcePathStyle,
-      // A copy: the SDK annotates the credentials object it is given, so a frozen one would throw.
-      credentials: options.credentials && { accessKeyId: options.credentials.accessKeyId, secretAccessKey: options.credentials.secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = createS3Client(config, options.credentials);
   }
 
   async find(key: string): Promise<StoredReport | undefined> {
@@ -115,22 +102,17 @@ export class S3ReportStore implements ReportStore {
   }
 
   async presignGet(key: string, expiresInSeconds: number, downloadName: string): Promise<SignedLink> {
-    // SigV4 dates have whole seconds; sign with a whole second so `expiresAt` is exact.
-    const signingDate = new Date(Math.floor(this.now().getTime() / 1000) * 1000);
     try {
-      const url = await getSignedUrl(
-        this.client,
-        new GetObjectCommand({
-          Bucket: this.config.bucket,
-          Key: key,
-          // Overrides make the link download under the readable name even for objects stored
-          // before the name was set, and keep browsers from guessing another type.
-          ResponseContentDisposition: contentDisposition(downloadName, asciiNameOf(key)),
-          ResponseContentType: 'application/pdf',
-        }),
-        { expiresIn: expiresInSeconds, signingDate },
-      );
-      return { url, expiresAt: new Date(signingDate.getTime() + expiresInSeconds * 1000) };
+      return await presignGet(this.client, {
+        bucket: this.config.bucket,
+        key,
+        expiresInSeconds,
+        // Overrides make the link download under the readable name even for objects stored before
+        // the name was set, and keep browsers from guessing another type.
+        disposition: contentDisposition(downloadName, asciiNameOf(key)),
+        contentType: 'application/pdf',
+        now: this.now(),
+      });
     } catch (error) {
       throw new StorageError(STORAGE_UNAVAILABLE, { cause: error });
     }

@@ -15,7 +15,7 @@ import {
   formatQuantity,
   groupThousands,
   yearText,
-} from '../core/chineseFormat';
+} from './chineseFormat';
 
 /** Mirrors schema.json; see its `title`/`description` for the meaning and unit of each field. */
 export interface CountyAnnualReportData {

@@ -1,0 +1,54 @@
+/**
+ * Reads the template folders from disk, once at start-up, and hands their contents to the core's
+ * TemplateStore, which checks and compiles them. Every sub-folder of `dir` with a template.html is
+ * a template; files are read in name order, so a template's fingerprint does not depend on the
+ * file system's order.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TemplateDefinitionError } from '../core/errors';
+import { checkTemplateFolderName, TemplateStore, type TemplateFiles } from '../core/TemplateStore';
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new TemplateDefinitionError(`${what} ${path} is not valid JSON.`, { cause: error });
+  }
+}
+
+/** The files of `folder` whose names end in `suffix`, by name without it, in name order. */
+function namedFiles<T>(folder: string, suffix: string, read: (path: string) => T): Record<string, T> {
+  const found: Record<string, T> = {};
+  if (!existsSync(folder)) return found;
+  for (const name of readdirSync(folder).filter((f) => f.endsWith(suffix)).sort()) {
+    found[name.slice(0, name.length - suffix.length)] = read(join(folder, name));
+  }
+  return found;
+}
+
+export function readTemplateFolder(dir: string, id: string): TemplateFiles {
+  checkTemplateFolderName(id);
+  const text = (name: string): string => {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new TemplateDefinitionError(`Template "${id}" has no ${name}.`);
+    return readFileSync(path, 'utf8');
+  };
+  return {
+    id,
+    html: text('template.html'),
+    css: text('style.css'),
+    schema: readJson(join(dir, 'schema.json'), 'Schema') as Record<string, unknown>,
+    partials: namedFiles(join(dir, 'partials'), '.html', (path) => readFileSync(path, 'utf8')),
+    assets: new Map(Object.entries(namedFiles(join(dir, 'assets'), '', (path) => readFileSync(path)))),
+    samples: namedFiles(join(dir, 'samples'), '.json', (path) => readJson(path, 'Sample')),
+  };
+}
+
+/** Every template under `dir`. Broken templates fail start-up with TemplateDefinitionError. */
+export function loadTemplateStore(dir: string): TemplateStore {
+  const folders = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'template.html')))
+    .map((entry) => readTemplateFolder(join(dir, entry.name), entry.name));
+  return TemplateStore.fromFiles(folders);
+}
