@@ -67,6 +67,24 @@ module.exports = {
       to: { path: `${SRC}(chromium|pdf|storage|stepFunctions)/` },
     },
     {
+      name: 'only-storage-knows-the-s3-sdk',
+      severity: 'error',
+      from: { path: SRC, pathNot: `${SRC}storage/` },
+      to: { path: 'node_modules/@aws-sdk/(client-s3|s3-request-presigner)/' },
+    },
+    {
+      name: 'only-chromium-knows-puppeteer',
+      severity: 'error',
+      from: { path: SRC, pathNot: `${SRC}chromium/` },
+      to: { path: 'node_modules/(puppeteer-core|@sparticuz/chromium)/' },
+    },
+    {
+      name: 'only-stepFunctions-knows-the-sfn-sdk',
+      severity: 'error',
+      from: { path: SRC, pathNot: `${SRC}stepFunctions/` },
+      to: { path: 'node_modules/@aws-sdk/client-sfn/' },
+    },
+    {
       name: 'only-entrypoints-import-entrypoints',
       severity: 'error',
       from: { path: SRC, pathNot: `${SRC}(entrypoints|cli)/` },

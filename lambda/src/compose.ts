@@ -13,7 +13,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { ChromiumRenderer } from './chromium/ChromiumRenderer';
 import { DEFAULT_RECYCLE_LIMITS, RecyclingRenderer, type RecycleLimits } from './chromium/RecyclingRenderer';
 import { finalizeRemoteBatch, type FinalizeInput, type FinalizeOutput } from './batch/finalizeRemoteBatch';
-import { renderBatchGroup, type BatchGroupEvent, type BatchGroupResult } from './batch/renderBatchGroup';
+import { renderBatchGroup, type BatchGroupContext, type BatchGroupEvent, type BatchGroupResult } from './batch/renderBatchGroup';
 import type { RemoteBatchDependencies } from './batch/remoteBatches';
 import { MAX_POOL_SIZE, runLocalBatch, type LocalBatchRequest, type LocalBatchResult, type RendererPool } from './batch/runLocalBatch';
 import { requireBucket, requirePrinting, requireStateMachine, requireTemplatesDir, type AppConfig, type LoggingConfig } from './config/loadConfig';
@@ -73,7 +73,7 @@ export interface App {
   /** A batch on this machine, into the folder `dir`. */
   runLocalBatch(request: Omit<LocalBatchRequest, 'folder'> & { readonly dir: string }): Promise<LocalBatchResult>;
   /** Renders groups of a remote batch (the batch render Lambda) with one recycling browser, built now. */
-  batchGroupRenderer(): (event: BatchGroupEvent, context?: { remainingMs?: () => number; requestId?: string }) => Promise<BatchGroupResult>;
+  batchGroupRenderer(): (event: BatchGroupEvent, context?: BatchGroupContext) => Promise<BatchGroupResult>;
   /** The last step of a remote batch (the finalize Lambda), built now. */
   batchFinalizer(): (input: FinalizeInput) => Promise<FinalizeOutput>;
   /** Closes every browser and connection pool built so far. */
@@ -193,7 +193,7 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
       needMs: config.render.renderTimeoutMs + config.batch.reserveMs,
       logger,
     };
-    return (event: BatchGroupEvent, context?: { remainingMs?: () => number; requestId?: string }) => renderBatchGroup(event, deps, context);
+    return (event: BatchGroupEvent, context?: BatchGroupContext) => renderBatchGroup(event, deps, context);
   });
   const batchFinalizer = once(() => {
     const deps = { objects: batchObjects(), bucket: storage().bucket, clock, logger };

@@ -37,12 +37,13 @@ describe('the import graph', () => {
     expect(violations(root, 'lambda', 'infra', 'scripts').map(describeViolation)).toEqual([]);
   });
 
-  it('would report a core module importing an adapter, and a cycle', () => {
+  it('would report a core module importing an adapter, a cycle, and the S3 SDK outside storage/', () => {
     const found = violations(join(root, 'test', 'fixtures', 'layering'), 'lambda').map((v) => `${v.rule.name}: ${v.from}`);
     expect(found).toEqual(
       expect.arrayContaining([
         'core-imports-only-core: lambda/src/core/ReportRenderer.ts',
         expect.stringMatching(/^no-cycles: lambda\/src\/batch\/(first|second)\.ts$/),
+        'only-storage-knows-the-s3-sdk: lambda/src/http/routes.ts',
       ]),
     );
   });

@@ -23,6 +23,7 @@ import { findProjectRoot } from '../../lambda/src/config/projectRoot';
 import { startDevServer, type DevServer } from '../../lambda/src/entrypoints/devServer';
 import { compact, pdfInfo, pdfText } from '../helpers/pdfTools';
 import { decodePng, imageStats } from '../helpers/png';
+import { projectTemplates } from '../helpers/app';
 
 const ROOT = findProjectRoot();
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'playground');
@@ -420,7 +421,7 @@ describe('playground page in a real browser', () => {
         body,
       });
     // A CSV row per sample county: dotted columns, lists joined with 、.
-    const samples = ['qinglan', 'weitang'].map((name) => JSON.parse(readFileSync(join(ROOT, 'templates', TEMPLATE, 'samples', `${name}.json`), 'utf8')));
+    const samples = ['qinglan', 'weitang'].map((name) => structuredClone(projectTemplates().get(TEMPLATE).sampleData[name]) as { county: { name: string } });
     const flat = (value: unknown, prefix = ''): [string, string][] =>
       value !== null && typeof value === 'object' && !Array.isArray(value)
         ? Object.entries(value).flatMap(([key, child]) => flat(child, prefix ? `${prefix}.${key}` : key))

@@ -2,8 +2,7 @@
  * Small helpers for talking to the HTTP API in tests and checking its error contract (docs/architecture.md):
  * `{"error": {"code", "message", "details": [{"path", "message"}], "requestId"}}`, never a stack.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { projectTemplates } from './app';
 
 export interface ApiResponse {
   readonly status: number;
@@ -56,15 +55,11 @@ export function expectError(response: ApiResponse, status: number, code: string)
 }
 
 export const TEMPLATE = 'county-annual-report';
-const SAMPLES_DIR = join(__dirname, '..', '..', 'templates', TEMPLATE, 'samples');
 
-/** The template's sample data files, by name. */
+/** The template's samples by name, in name order, as the service loaded them; each call gives fresh copies a test may change. */
 export function samples(): Record<string, Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const result: Record<string, Record<string, unknown>> = {};
-  for (const file of readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.json')).sort()) {
-    result[file.slice(0, -5)] = JSON.parse(readFileSync(join(SAMPLES_DIR, file), 'utf8'));
-  }
-  return result;
+  const template = projectTemplates().get(TEMPLATE);
+  return Object.fromEntries(template.samples.map((name) => [name, structuredClone(template.sampleData[name]) as Record<string, unknown>]));
 }
 
 /** The same object with its keys in reverse order at every level (same data, other spelling). */

@@ -3,10 +3,12 @@
  * runs), and the flat CSV form a spreadsheet export or Step Functions' CSV item reader gives them.
  */
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { findProjectRoot } from '../../lambda/src/config/projectRoot';
 import type { CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
 
-const root = resolve(__dirname, '..', '..');
+/** scripts/gen-counties.mjs, found from the project root as the service finds it. */
+export const GEN_COUNTIES_SCRIPT = join(findProjectRoot(), 'scripts', 'gen-counties.mjs');
 
 export interface SyntheticCounty<Data = CountyAnnualReportData> {
   id: string;
@@ -15,7 +17,7 @@ export interface SyntheticCounty<Data = CountyAnnualReportData> {
 
 /** `count` valid counties, the same for the same seed. The type parameter lets a test loosen `data` to mutate it. */
 export function generateCounties<Data = CountyAnnualReportData>(count: number, seed: number): SyntheticCounty<Data>[] {
-  const out = execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), String(count), '--seed', String(seed)], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [GEN_COUNTIES_SCRIPT, String(count), '--seed', String(seed)], { encoding: 'utf8' });
   return out
     .trim()
     .split('\n')

@@ -13,9 +13,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { PdfExportStack } from '../../infra/lib/PdfExportStack';
 import { RESULT_WRITER_V2_FLAG } from '../../infra/lib/constructs/BatchWorkflow';
+import { specOf } from '../../lambda/src/config/configTable';
+import { loadConfig } from '../../lambda/src/config/loadConfig';
 import { startLocalS3 } from '../../lambda/src/storage/startLocalS3';
 import { resultsPrefix } from '../../lambda/src/core/storageLayout';
 import { pdfFonts } from '../helpers/pdfTools';
+import { projectTemplates } from '../helpers/app';
 
 const root = resolve(__dirname, '..', '..');
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown> };
@@ -181,6 +184,18 @@ describe('PdfExportStack (synthesized)', () => {
       for (const name of ['finalizeFunction', 'batchApiFunction'] as const) expect(fn(name).Properties.Layers).toBeUndefined();
     });
 
+    it('sets only variables of the configuration table, each to a value the functions accept', () => {
+      for (const [id, f] of ofType('AWS::Lambda::Function')) {
+        const variables = f.Properties.Environment.Variables as Record<string, unknown>;
+        // NODE_OPTIONS is Node's own; every other name must be one the service reads.
+        const unknown = Object.keys(variables).filter((name) => name !== 'NODE_OPTIONS' && specOf(name) === undefined);
+        expect({ id, unknown }).toEqual({ id, unknown: [] });
+        // Literal values (not references resolved at deploy time) pass the service's own checks.
+        const literals = Object.fromEntries(Object.entries(variables).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
+        expect(() => loadConfig(literals)).not.toThrow();
+      }
+    });
+
     it('bundles the handlers with templates/ and leaves @sparticuz/chromium to the layer', () => {
       const http = assetDir(fn('httpFunction'), 'Code');
       expect(existsSync(join(http, 'templates', 'county-annual-report', 'template.html'))).toBe(true);
@@ -224,7 +239,7 @@ describe('PdfExportStack (synthesized)', () => {
             rawPath: '/reports',
             headers: { 'content-type': 'application/json' },
             requestContext: { http: { method: 'POST', path: '/reports' }, requestId: 'smoke', stage: '$default' },
-            body: JSON.stringify({ template: 'county-annual-report', data: JSON.parse(readFileSync(join(root, 'templates', 'county-annual-report', 'samples', 'qinglan.json'), 'utf8')) }),
+            body: JSON.stringify({ template: 'county-annual-report', data: projectTemplates().get('county-annual-report').sampleData.qinglan }),
             isBase64Encoded: false,
           }),
         };

@@ -3,15 +3,14 @@
  * template's schema, and the set must be reproducible, unique and varied like real counties.
  */
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import type { CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
 import { projectTemplates } from '../helpers/app';
+import { GEN_COUNTIES_SCRIPT } from '../helpers/syntheticCounties';
 
-const root = resolve(__dirname, '..', '..');
 const template = projectTemplates().get('county-annual-report');
 
 function generate(...args: string[]): { id: string; data: CountyAnnualReportData }[] {
-  const out = execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, [GEN_COUNTIES_SCRIPT, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return out
     .trim()
     .split('\n')
@@ -58,7 +57,7 @@ describe('gen-counties', () => {
   });
 
   it('refuses a bad count with exit code 2', () => {
-    expect(() => execFileSync(process.execPath, [join(root, 'scripts', 'gen-counties.mjs'), 'many'], { stdio: 'pipe' })).toThrow(
+    expect(() => execFileSync(process.execPath, [GEN_COUNTIES_SCRIPT, 'many'], { stdio: 'pipe' })).toThrow(
       expect.objectContaining({ status: 2 }),
     );
   });

@@ -3,12 +3,11 @@
  * template prints between data fields; the integration tests look for it in the PDF's text. These
  * tests keep the fixture in step with the template and faithful to the seed report.
  */
-import Mustache from 'mustache';
-import { buildCountyAnnualReportView } from '../../lambda/src/viewModels/countyAnnualReport';
-import { readProseFixture, readSamples, readSeedText, readTemplateHtml, visibleText } from './helpers/countyAnnualReportFiles';
+import { countyTemplate, readProseFixture, readSamples, readSeedText, renderHtml, visibleText } from './helpers/countyAnnualReportFiles';
 
 const prose = readProseFixture();
-const template = readTemplateHtml();
+/** template.html as the service's TemplateStore holds it. */
+const template = countyTemplate().html;
 const withoutWhitespace = (text: string): string => text.replace(/\s+/g, '');
 
 /**
@@ -71,7 +70,7 @@ describe('prose fixture', () => {
   });
 
   it.each(readSamples())('every fragment is printed when rendering %s', (_name, data) => {
-    const text = withoutWhitespace(visibleText(Mustache.render(template, buildCountyAnnualReportView(data))));
+    const text = withoutWhitespace(visibleText(renderHtml(data)));
     for (const { paragraph, fragments } of prose) {
       for (const fragment of fragments) {
         expect({ paragraph, fragment, printed: text.includes(fragment) }).toEqual({ paragraph, fragment, printed: true });

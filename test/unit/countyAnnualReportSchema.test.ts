@@ -1,33 +1,44 @@
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+/**
+ * The county-annual-report schema, checked through the service's own validator: the template as
+ * the TemplateStore compiled it (its Ajv settings, formats and keywords), and the problems as the
+ * service reports them, each an ErrorDetail {path, message}: the JSON pointer of the field, then
+ * Ajv's words for the rule that failed followed by the field's Chinese label in （）.
+ */
+import type { ErrorDetail } from '../../lambda/src/core/errors';
+import { TemplateStore } from '../../lambda/src/core/TemplateStore';
 import type { CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
-import { clone, readSamples, readSchema, readTemplateHtml } from './helpers/countyAnnualReportFiles';
+import { projectTemplateFiles } from '../helpers/app';
+import { clone, countyTemplate, readSamples, TEMPLATE_ID } from './helpers/countyAnnualReportFiles';
 
 type JsonSchema = Record<string, unknown>;
 
-const schema = readSchema();
+const template = countyTemplate();
+const schema = template.schema as JsonSchema;
 const samples = readSamples();
 const [, baseSample] = samples[0];
 
-function compile(): ValidateFunction {
-  // The same settings as the core's TemplateStore: strict, every error at once, its annotations.
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
-  ajv.addKeyword({ keyword: 'x-unit', schemaType: 'string' });
-  ajv.addKeyword({ keyword: 'x-pattern-message', schemaType: 'string' });
-  return ajv.compile(schema);
-}
-
-const validate = compile();
-
-function errorsFor(data: unknown): ErrorObject[] {
-  return validate(data) ? [] : (validate.errors ?? []);
-}
+/** Every problem the service finds in `data` (Template.check). */
+const errorsFor = (data: unknown): ErrorDetail[] => template.check(data);
 
 /** Validates a changed copy of a valid sample and returns the errors. */
-function errorsAfter(change: (data: CountyAnnualReportData & Record<string, unknown>) => void): ErrorObject[] {
+function errorsAfter(change: (data: CountyAnnualReportData & Record<string, unknown>) => void): ErrorDetail[] {
   const data = clone(baseSample) as CountyAnnualReportData & Record<string, unknown>;
   change(data);
   return errorsFor(data);
 }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The problem at `path` whose message is `words` (Ajv's, for the one rule that failed) and then the field's label. */
+const problem = (path: string, words: string): ErrorDetail => ({
+  path,
+  message: expect.stringMatching(new RegExp(`^${escapeRegExp(words)}（.+）$`)),
+});
+
+/** What the service says for a field the schema does not declare (Ajv's additionalProperties). */
+const UNKNOWN_FIELD = 'is not a field of this template; remove it or check its spelling';
+/** What the service says when a text fails the plain-text pattern: the schema's x-pattern-message for it. */
+const PATTERN_WORDS = String(((schema.$defs as Record<string, JsonSchema>).plainText as JsonSchema)['x-pattern-message']);
 
 function resolve(node: JsonSchema): JsonSchema {
   const ref = node.$ref;
@@ -66,7 +77,8 @@ const HAN = /[\u4e00-\u9fff]/;
 describe('county-annual-report schema', () => {
   it('is a draft 2020-12 schema that compiles in strict mode', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    expect(compile).not.toThrow();
+    // The service's TemplateStore compiles it with its own Ajv (strict, its formats and keywords).
+    expect(() => TemplateStore.fromFiles([projectTemplateFiles(TEMPLATE_ID)])).not.toThrow();
   });
 
   it.each(samples)('accepts the sample %s', (_name, data) => {
@@ -84,46 +96,40 @@ describe('county-annual-report schema', () => {
 
   it('rejects a missing required field and names it', () => {
     const errors = errorsAfter((d) => delete (d.economy as Partial<CountyAnnualReportData['economy']>).gdp);
-    expect(errors).toEqual([
-      expect.objectContaining({ keyword: 'required', instancePath: '/economy', params: { missingProperty: 'gdp' } }),
-    ]);
+    expect(errors).toEqual([problem('/economy/gdp', 'is required')]);
   });
 
   it('rejects a missing section', () => {
     const errors = errorsAfter((d) => delete (d as Partial<CountyAnnualReportData>).ecology);
-    expect(errors).toEqual([expect.objectContaining({ keyword: 'required', params: { missingProperty: 'ecology' } })]);
+    expect(errors).toEqual([problem('/ecology', 'is required')]);
   });
 
   it('rejects a number given as a string', () => {
     const errors = errorsAfter((d) => ((d.economy as Record<string, unknown>).gdp = '386.42'));
-    expect(errors).toEqual([expect.objectContaining({ keyword: 'type', instancePath: '/economy/gdp' })]);
+    expect(errors).toEqual([problem('/economy/gdp', 'must be number')]);
   });
 
   it('rejects a fall of more than 100% (the seed\'s "同比下降189%")', () => {
     const errors = errorsAfter((d) => (d.ecology.pm25Change = -189));
-    expect(errors).toEqual([
-      expect.objectContaining({ keyword: 'minimum', instancePath: '/ecology/pm25Change', params: { comparison: '>=', limit: -100 } }),
-    ]);
+    expect(errors).toEqual([problem('/ecology/pm25Change', 'must be >= -100')]);
     expect(errorsAfter((d) => (d.ecology.pm25Change = -100))).toEqual([]);
     expect(errorsAfter((d) => (d.economy.gdpGrowth = -100.1))).toHaveLength(1);
   });
 
   it('rejects unknown fields at the root and inside sections', () => {
-    expect(errorsAfter((d) => (d.extra = 1))).toEqual([
-      expect.objectContaining({ keyword: 'additionalProperties', instancePath: '', params: { additionalProperty: 'extra' } }),
-    ]);
+    expect(errorsAfter((d) => (d.extra = 1))).toEqual([{ path: '/extra', message: UNKNOWN_FIELD }]);
     expect(errorsAfter((d) => ((d.county as Record<string, unknown>).population = 1))).toEqual([
-      expect.objectContaining({ keyword: 'additionalProperties', instancePath: '/county', params: { additionalProperty: 'population' } }),
+      { path: '/county/population', message: UNKNOWN_FIELD },
     ]);
     expect(errorsAfter((d) => (d.reporter = { name: '王明', phone: '1' } as CountyAnnualReportData['reporter']))).toEqual([
-      expect.objectContaining({ keyword: 'additionalProperties', instancePath: '/reporter' }),
+      { path: '/reporter/phone', message: UNKNOWN_FIELD },
     ]);
   });
 
   it('rejects an empty name', () => {
     const errors = errorsAfter((d) => (d.county.name = ''));
-    expect(errors.map((e) => e.instancePath)).toContain('/county/name');
-    expect(errors.map((e) => e.keyword)).toContain('minLength');
+    expect(errors.map((e) => e.path)).toContain('/county/name');
+    expect(errors).toContainEqual(problem('/county/name', 'must NOT have fewer than 1 characters'));
   });
 
   it.each([
@@ -136,7 +142,7 @@ describe('county-annual-report schema', () => {
     ['a trailing ideographic space', '青岚县\u3000'],
   ])('rejects a name with %s', (_what, name) => {
     const errors = errorsAfter((d) => (d.county.name = name));
-    expect(errors).toEqual([expect.objectContaining({ keyword: 'pattern', instancePath: '/county/name' })]);
+    expect(errors).toEqual([problem('/county/name', PATTERN_WORDS)]);
   });
 
   it('accepts names with inner spaces and punctuation', () => {
@@ -145,23 +151,17 @@ describe('county-annual-report schema', () => {
 
   it('rejects an over-long name', () => {
     const errors = errorsAfter((d) => (d.county.name = '县'.repeat(31)));
-    expect(errors).toEqual([expect.objectContaining({ keyword: 'maxLength', instancePath: '/county/name' })]);
+    expect(errors).toEqual([problem('/county/name', 'must NOT have more than 30 characters')]);
   });
 
   it('rejects a negative count and a fractional count', () => {
-    expect(errorsAfter((d) => (d.investment.negotiatedProjects = -1))).toEqual([
-      expect.objectContaining({ keyword: 'minimum', instancePath: '/investment/negotiatedProjects' }),
-    ]);
-    expect(errorsAfter((d) => (d.investment.negotiatedProjects = 2.5))).toEqual([
-      expect.objectContaining({ keyword: 'type', instancePath: '/investment/negotiatedProjects', params: { type: 'integer' } }),
-    ]);
+    expect(errorsAfter((d) => (d.investment.negotiatedProjects = -1))).toEqual([problem('/investment/negotiatedProjects', 'must be >= 0')]);
+    expect(errorsAfter((d) => (d.investment.negotiatedProjects = 2.5))).toEqual([problem('/investment/negotiatedProjects', 'must be integer')]);
   });
 
   it('rejects a negative amount and a share above 100%', () => {
-    expect(errorsAfter((d) => (d.economy.gdp = -1))).toEqual([expect.objectContaining({ keyword: 'minimum', instancePath: '/economy/gdp' })]);
-    expect(errorsAfter((d) => (d.ecology.forestCoverage = 100.5))).toEqual([
-      expect.objectContaining({ keyword: 'maximum', instancePath: '/ecology/forestCoverage' }),
-    ]);
+    expect(errorsAfter((d) => (d.economy.gdp = -1))).toEqual([problem('/economy/gdp', 'must be >= 0')]);
+    expect(errorsAfter((d) => (d.ecology.forestCoverage = 100.5))).toEqual([problem('/ecology/forestCoverage', 'must be <= 100')]);
   });
 
   it('rejects a year outside 2000–2100', () => {
@@ -170,14 +170,12 @@ describe('county-annual-report schema', () => {
   });
 
   it('enforces list sizes and unique entries', () => {
-    expect(errorsAfter((d) => (d.reform.mergedParks = ['甲园区']))).toEqual([
-      expect.objectContaining({ keyword: 'minItems', instancePath: '/reform/mergedParks' }),
-    ]);
+    expect(errorsAfter((d) => (d.reform.mergedParks = ['甲园区']))).toEqual([problem('/reform/mergedParks', 'must NOT have fewer than 2 items')]);
     expect(errorsAfter((d) => (d.integrity.specialActions = ['入企帮扶', '入企帮扶']))).toEqual([
-      expect.objectContaining({ keyword: 'uniqueItems', instancePath: '/integrity/specialActions' }),
+      problem('/integrity/specialActions', 'must NOT have duplicate items (items ## 0 and 1 are identical)'),
     ]);
     expect(errorsAfter((d) => (d.ecology.keyRivers = ['清水河', '']))).toEqual(
-      expect.arrayContaining([expect.objectContaining({ instancePath: '/ecology/keyRivers/1' })]),
+      expect.arrayContaining([expect.objectContaining({ path: '/ecology/keyRivers/1' })]),
     );
   });
 
@@ -187,7 +185,7 @@ describe('county-annual-report schema', () => {
       d.ecology.pm25Change = -189;
       d.livelihood.newUrbanJobs = -5;
     });
-    expect(new Set(errors.map((e) => e.instancePath))).toEqual(
+    expect(new Set(errors.map((e) => e.path))).toEqual(
       new Set(['/county/name', '/ecology/pm25Change', '/livelihood/newUrbanJobs']),
     );
   });
@@ -229,7 +227,7 @@ describe('county-annual-report schema', () => {
   });
 
   it('orders the sections as the report does', () => {
-    const html = readTemplateHtml();
+    const html = template.html;
     const sections = Object.keys(schema.properties as object).filter((key) => key !== 'reporter');
     const firstUse = sections.map((key) => html.indexOf(`{{${key}`));
     expect(firstUse.every((index) => index >= 0)).toBe(true);

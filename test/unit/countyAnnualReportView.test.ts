@@ -1,11 +1,10 @@
-import Mustache from 'mustache';
 import {
   buildCountyAnnualReportView,
   type ChartBar,
   type CountyAnnualReportData,
 } from '../../lambda/src/viewModels/countyAnnualReport';
 import { viewModels } from '../../lambda/src/viewModels';
-import { clone, readSamples, readSeedText, readTemplateHtml, visibleText } from './helpers/countyAnnualReportFiles';
+import { clone, readSamples, readSeedText, readTemplateSource, renderHtml, visibleText } from './helpers/countyAnnualReportFiles';
 
 const samples = readSamples();
 const sample = (name: string): CountyAnnualReportData => {
@@ -13,8 +12,10 @@ const sample = (name: string): CountyAnnualReportData => {
   if (!found) throw new Error(`no sample ${name}`);
   return clone(found[1]);
 };
-const template = readTemplateHtml();
-const render = (data: CountyAnnualReportData): string => Mustache.render(template, buildCountyAnnualReportView(data));
+/** template.html as written (its <link> to style.css not yet inlined). */
+const template = readTemplateSource();
+/** The HTML the service would print for `data`: validated, its registered view model, Mustache, stylesheet inlined. */
+const render = renderHtml;
 
 /** Every string leaf of the view, with its path. */
 function stringLeaves(value: unknown, at = 'view'): Array<[string, string]> {

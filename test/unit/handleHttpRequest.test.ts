@@ -1,9 +1,11 @@
 /**
  * Request parsing and routing of the framework-free HTTP core, with a stand-in report service
- * (storage and Chromium are exercised by the integration tests).
+ * (storage and Chromium are exercised by the integration tests) and a real TemplateStore holding
+ * one small template of the test's own.
  */
-import { DataValidationError, RendererBusyError, ReportNotFoundError, TemplateNotFoundError } from '../../lambda/src/core/errors';
+import { DataValidationError, RendererBusyError, ReportNotFoundError } from '../../lambda/src/core/errors';
 import type { ReportLink, ReportOutcome } from '../../lambda/src/core/ReportService';
+import { TemplateStore } from '../../lambda/src/core/TemplateStore';
 import { handleHttpRequest, type HttpDependencies } from '../../lambda/src/http/handleHttpRequest';
 import type { HttpRequest } from '../../lambda/src/http/httpMessages';
 
@@ -16,6 +18,12 @@ const LINK: ReportLink = {
   pages: 5,
   sha256: 'f'.repeat(64),
 };
+
+/** Template `t`: its schema gives the title and description, its one sample `s` the data {a: 1}. */
+const T_SCHEMA = { title: 'T', description: 'd', type: 'object' };
+const TEMPLATES = TemplateStore.fromFiles([
+  { id: 't', html: '<p>{{a}}</p>', css: '', schema: T_SCHEMA, partials: {}, assets: new Map(), samples: { s: { a: 1 } } },
+]);
 
 function setup(create: (template: string, data: unknown) => Promise<ReportOutcome> = async () => ({ link: LINK, templateId: 't', rendered: true, renderMs: 42 })) {
   const calls: { template: string; data: unknown }[] = [];
@@ -32,13 +40,7 @@ function setup(create: (template: string, data: unknown) => Promise<ReportOutcom
       },
       stats: () => ({ active: 0, queued: 0, renders: 1, storedHits: 0 }),
     },
-    templates: {
-      list: () => [{ id: 't', title: 'T', description: 'd', samples: ['s'] }],
-      get: (id) => {
-        if (id !== 't') throw new TemplateNotFoundError(`Unknown template "${id}".`);
-        return { id: 't', title: 'T', description: 'd', samples: ['s'], schema: { type: 'object' }, sampleData: { s: { a: 1 } } } as never;
-      },
-    },
+    templates: TEMPLATES,
     config: { maxBodyBytes: 100 },
     logger: {
       info: (message, attributes) => void logs.push({ level: 'info', message, attributes }),
@@ -152,7 +154,7 @@ describe('handleHttpRequest', () => {
   it('shows a template with its schema and first sample', async () => {
     const { deps } = setup();
     const response = await handleHttpRequest(request({ path: '/templates/t' }), deps);
-    expect(JSON.parse(response.body)).toEqual({ id: 't', title: 'T', description: 'd', samples: ['s'], schema: { type: 'object' }, sample: { a: 1 } });
+    expect(JSON.parse(response.body)).toEqual({ id: 't', title: 'T', description: 'd', samples: ['s'], schema: T_SCHEMA, sample: { a: 1 } });
   });
 
   it('logs one line per request with the request id, template, size, pages and render time', async () => {

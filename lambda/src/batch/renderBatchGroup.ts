@@ -61,6 +61,13 @@ export interface BatchGroupDependencies {
   readonly logger: Logger;
 }
 
+/** What the Lambda runtime tells about the invocation. */
+export interface BatchGroupContext {
+  /** Milliseconds left before the function times out. */
+  readonly remainingMs?: () => number;
+  readonly requestId?: string;
+}
+
 /** A result carries at most this many problems per item: Step Functions states hold 256 KB. */
 const MAX_DETAILS = 20;
 
@@ -96,7 +103,7 @@ function withoutDuplicates(items: readonly BatchItem[]): BatchItem[] {
 export async function renderBatchGroup(
   event: BatchGroupEvent,
   deps: BatchGroupDependencies,
-  context: { readonly remainingMs?: () => number; readonly requestId?: string } = {},
+  context: BatchGroupContext = {},
 ): Promise<BatchGroupResult> {
   const { reports, store, logger, needMs } = deps;
   const { templateId, batchId, records } = parseGroup(event);

@@ -367,8 +367,12 @@ function shownDefault(spec: VariableSpec): string {
   }
 }
 
+export const CONFIG_SECTIONS: readonly ConfigSection[] = ['render', 'storage', 'service', 'http', 'batch', 'devServer', 'playground', 'logging', 'cli'];
+
 /** The Markdown table of the variables of `sections` (all when omitted), in table order. */
 export function configMarkdownTable(sections?: readonly ConfigSection[]): string {
+  const unknown = (sections ?? []).filter((section) => !CONFIG_SECTIONS.includes(section));
+  if (unknown.length > 0) throw new RangeError(`no configuration section ${unknown.join(', ')}; there are ${CONFIG_SECTIONS.join(', ')}`);
   const rows = Object.entries(CONFIG_TABLE as Readonly<Record<string, VariableSpec>>)
     .filter(([, spec]) => sections === undefined || sections.includes(spec.section))
     .map(([name, spec]) => {

@@ -4,15 +4,17 @@
  *
  * Why: a linked stylesheet is one more request per render, answered by the request interception,
  * a node ↔ Chromium round trip before the document's `load`. *Measured* on the county report:
- * ~5 ms of a ~150 ms warm render. Inlined, the page asks for nothing at all, and an HTML file saved
- * with `--html` shows its styles when opened on its own.
+ * ~5 ms per render. Inlined, the page asks for nothing at all, and an HTML file saved with
+ * `--html` shows its styles when opened on its own.
  *
  * lintTemplate has already limited `<link>` to `<link rel="stylesheet" href="style.css">` (or a
- * CSS file under `assets/`) and kept Mustache tags out of stylesheets, so the inlined text is
- * plain text to Mustache. A stylesheet that could end its `<style>` element or an HTML comment
- * early, or that holds a Mustache tag, is refused when the template loads.
+ * CSS file under `assets/`, the same rule: isTemplateStylesheet) and kept Mustache tags out of
+ * stylesheets, so the inlined text is plain text to Mustache. A stylesheet that could end its
+ * `<style>` element or an HTML comment early, or that holds a Mustache tag, is refused when the
+ * template loads.
  */
 import type { PageAsset } from './ports';
+import { isTemplateStylesheet } from './documentFetchRules';
 import { TemplateDefinitionError } from './errors';
 
 const LINK = /<link\s+rel="stylesheet"\s+href="([^"]+)"\s*\/?>/gi;
@@ -28,7 +30,7 @@ const UNSAFE_IN_STYLE: readonly (readonly [string, string])[] = [
 
 export function inlineStylesheets(templateId: string, html: string, assets: ReadonlyMap<string, PageAsset>): string {
   return html.replace(LINK, (link, href: string) => {
-    const asset = assets.get(href);
+    const asset = isTemplateStylesheet(href) ? assets.get(href) : undefined;
     if (!asset) return link; // left to the interception, which refuses what it does not serve
     // A linked stylesheet's byte-order mark is dropped by the CSS parser; inlined it would become
     // part of the first selector and void the first rule.

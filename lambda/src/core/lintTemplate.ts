@@ -3,6 +3,7 @@
  * hostile template harmless to the machine; these rules keep a template from turning *data* into
  * markup, script, style or a URL, and keep templates self-contained.
  */
+import { CSS_IMPORT, FETCHING_ATTRIBUTES, isAssetPath, isTemplateStylesheet } from './documentFetchRules';
 
 export interface LintProblem {
   readonly file: string;
@@ -12,10 +13,20 @@ export interface LintProblem {
 
 /** Elements that load, embed or navigate to other documents, or change how URLs resolve. */
 const FORBIDDEN_ELEMENTS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'form', 'portal', 'template'];
-/** Attributes whose value is a URL, a style or script: data must never be interpolated into them. */
-const URL_OR_CODE_ATTRIBUTE = /^(?:href|src|srcset|xlink:href|action|formaction|data|poster|background|style|ping|lowsrc|dynsrc|manifest|codebase|cite|longdesc|on[a-z]+)$/i;
+/**
+ * Attributes whose value is a URL, a style or script: data must never be interpolated into them.
+ * Those the browser fetches, plus those that hold a URL or code but never fetch while laying out.
+ * `xlink:href` is named as it is written; the renderer's `mayFetch` finds it as `href`.
+ */
+const URL_OR_CODE_ATTRIBUTE = new RegExp(
+  `^(?:${[...FETCHING_ATTRIBUTES, 'xlink:href', 'action', 'formaction', 'style', 'ping', 'cite', 'longdesc', 'on[a-z]+'].join('|')})$`,
+  'i',
+);
+/** The one `<link>` a template may have, if its href is one of the template's own stylesheets. */
+const STYLESHEET_LINK_ATTRIBUTES = /^\s+rel="stylesheet"\s+href="([^"]*)"\s*\/?\s*$/;
 /** Namespace identifiers look like URLs but are never fetched. */
 const NAMESPACE_URL = /^https?:\/\/www\.w3\.org\//;
+const IMPORT = new RegExp(`${CSS_IMPORT}\\b`, 'gi');
 
 function lineOf(text: string, index: number): number {
   return text.slice(0, index).split('\n').length;
@@ -33,7 +44,7 @@ function lintHtml(file: string, html: string, problems: LintProblem[]): void {
     const name = rawName.toLowerCase();
     if (FORBIDDEN_ELEMENTS.includes(name)) report(m.index, `<${name}> is not allowed in a template`);
     if (name === 'meta' && /http-equiv/i.test(attributes)) report(m.index, '<meta http-equiv> is not allowed (refresh and CSP tricks)');
-    if (name === 'link' && !/^\s+rel="stylesheet"\s+href="(?:style\.css|assets\/[\w.-]+\.css)"\s*\/?\s*$/.test(attributes)) {
+    if (name === 'link' && !isTemplateStylesheet(STYLESHEET_LINK_ATTRIBUTES.exec(attributes)?.[1] ?? '')) {
       report(m.index, '<link> may only load the template\'s own stylesheet: <link rel="stylesheet" href="style.css">');
     }
     for (const a of attributes.matchAll(/([^\s=/]+)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/g)) {
@@ -77,9 +88,10 @@ function lintCss(file: string, escapedCss: string, problems: LintProblem[], line
   const report = (index: number, message: string): void => {
     problems.push({ file, line: lineOffset + lineOf(css, index), message });
   };
-  for (const m of css.matchAll(/@import\b/gi)) report(m.index, '@import is not allowed: put the rules in style.css');
+  for (const m of css.matchAll(IMPORT)) report(m.index, '@import is not allowed: put the rules in style.css');
   for (const m of css.matchAll(/url\(\s*(['"]?)([^'")]*)\1\s*\)/gi)) {
-    if (!/^(?:assets\/[\w.-]+|#[\w-]+)$/.test(m[2])) report(m.index, `url(${m[2]}) may only point at the template's own assets/ files`);
+    // `#id` points into the document itself (an SVG gradient or filter).
+    if (!isAssetPath(m[2]) && !/^#[\w-]+$/.test(m[2])) report(m.index, `url(${m[2]}) may only point at the template's own assets/ files`);
   }
   for (const m of css.matchAll(/\{\{/g)) report(m.index, 'Mustache tags in a stylesheet: styles must not come from data');
 }

@@ -5,7 +5,7 @@
  * here, never on Lambda. close() stops the socket first (no new requests), then the playground's
  * batch browsers, then Chromium and S3 clients, then the embedded S3, in that order.
  */
-import { compose, createLogger, type App } from '../compose';
+import { compose, type App } from '../compose';
 import { loadConfig, type DevServerConfig, type Env, type PlaygroundConfig } from '../config/loadConfig';
 import type { Logger } from '../core/ports';
 import { startLocalServer, type LocalServer } from '../http/startLocalServer';
@@ -44,7 +44,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const config = localS3
     ? { ...loaded, storage: { ...loaded.storage, bucket: localS3.bucket, endpoint: localS3.endpoint, forcePathStyle: true } }
     : loaded;
-  const app = compose(config, { logger: options.logger ?? createLogger(config.logging), s3Credentials: localS3?.credentials });
+  const app = compose(config, { logger: options.logger, s3Credentials: localS3?.credentials });
   let playground: Playground | undefined;
   let server: LocalServer | undefined;
   try {

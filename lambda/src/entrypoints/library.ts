@@ -7,3 +7,4 @@ export { compose, type App, type ComposeOptions } from '../compose';
 export { loadConfig, type AppConfig } from '../config/loadConfig';
 export { writeFileAtomic } from '../files/writeFileAtomic';
 export { runCli } from './cli';
+export { withConfigTables } from '../config/configDocs';

@@ -3,7 +3,7 @@
  * compressed object streams, and a new document information dictionary.
  *
  * pdf-lib does the same (stampPdfMetadata's other path) by parsing every object into a tree and
- * writing it out again: *measured* 15–19 ms of a ~120 ms warm render of the county report.
+ * writing it out again: *measured* 15–19 ms per county report.
  * Chromium's PDF writer (Skia) writes one plain shape: a single cross-reference table, every object
  * of generation 0, each one ending in `endobj` before the next begins. So objects are moved as
  * opaque byte ranges found through that table (no stream's binary data is ever searched), and only

@@ -1,31 +1,37 @@
-/** The county-annual-report template's files, read the way the unit tests need them. */
-import { readdirSync, readFileSync } from 'node:fs';
+/**
+ * The county-annual-report template as the service holds it (loaded through test/helpers/app.ts,
+ * never read here by path), and the unit tests' own fixtures.
+ */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Template } from '../../../lambda/src/core/TemplateStore';
 import type { CountyAnnualReportData } from '../../../lambda/src/viewModels/countyAnnualReport';
+import { htmlRenderer, projectTemplateFiles, projectTemplates } from '../../helpers/app';
 
-const repoRoot = join(__dirname, '..', '..', '..');
-export const templateDir = join(repoRoot, 'templates', 'county-annual-report');
+export const TEMPLATE_ID = 'county-annual-report';
 
-export const readTemplateHtml = (): string => readFileSync(join(templateDir, 'template.html'), 'utf8');
-export const readStyleCss = (): string => readFileSync(join(templateDir, 'style.css'), 'utf8');
-export const readSchema = (): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(templateDir, 'schema.json'), 'utf8')) as Record<string, unknown>;
+/** The template as the service's TemplateStore checked and compiled it. */
+export const countyTemplate = (): Template => projectTemplates().get(TEMPLATE_ID);
 
-/** Every sample as [file name without .json, data], sorted by name. */
-export function readSamples(): Array<[string, CountyAnnualReportData]> {
-  const dir = join(templateDir, 'samples');
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => [name.slice(0, -'.json'.length), JSON.parse(readFileSync(join(dir, name), 'utf8')) as CountyAnnualReportData]);
-}
+/** template.html as written, before the store inlines its stylesheet (read by the service's own readTemplateFolder). */
+export const readTemplateSource = (): string => projectTemplateFiles(TEMPLATE_ID).html;
 
 /** A deep copy that a test may change freely. */
 export const clone = <T>(value: T): T => structuredClone(value);
 
+/** Every sample the store holds as [name, data], in name order, each a copy a test may change. */
+export function readSamples(): Array<[string, CountyAnnualReportData]> {
+  const template = countyTemplate();
+  return template.samples.map((name) => [name, clone(template.sampleData[name]) as CountyAnnualReportData]);
+}
+
+/** The HTML the service would hand Chromium for `data` (ReportRenderer.prepare: data checked, view model, Mustache, stylesheet inlined). */
+export const renderHtml = (data: unknown): string => htmlRenderer().prepare(TEMPLATE_ID, data).html;
+
+const fixturesDir = join(__dirname, '..', '..', 'fixtures');
+
 /** The seed report as received (a copy inside the repo). */
-export const readSeedText = (): string =>
-  readFileSync(join(repoRoot, 'test', 'fixtures', 'county-report-2020.txt'), 'utf8');
+export const readSeedText = (): string => readFileSync(join(fixturesDir, 'county-report-2020.txt'), 'utf8');
 
 export interface ProseParagraph {
   paragraph: string;
@@ -33,7 +39,7 @@ export interface ProseParagraph {
 }
 
 export const readProseFixture = (): ProseParagraph[] =>
-  JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'county-annual-report', 'prose.json'), 'utf8')) as ProseParagraph[];
+  JSON.parse(readFileSync(join(fixturesDir, 'county-annual-report', 'prose.json'), 'utf8')) as ProseParagraph[];
 
 /** Visible text of rendered HTML: tags dropped, the entities Mustache writes decoded. */
 export function visibleText(html: string): string {

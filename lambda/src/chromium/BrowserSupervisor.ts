@@ -1,0 +1,233 @@
+/**
+ * The one browser of a ChromiumRenderer: launched lazily on first use, reused across renders and
+ * Lambda invocations, relaunched when it has died, killed when a render timed out in it. Also what
+ * belongs to that browser: its DevTools session, the spare page opened on it ahead of time (good
+ * only on that browser, and only until close), and the memory-pressure hints that keep it from
+ * growing.
+ */
+import { dirname } from 'node:path';
+import chromium from '@sparticuz/chromium';
+import puppeteer, { type Browser, type CDPSession } from 'puppeteer-core';
+import { ChromiumError } from '../core/errors';
+import { SealedPage } from './SealedPage';
+
+export interface BrowserLaunchOptions {
+  /** Absolute path of the fonts.conf Chromium must use (FONTCONFIG_FILE). */
+  readonly fontconfigFile: string;
+  /** Another Chromium binary (CHROMIUM_PATH); default is @sparticuz/chromium. */
+  readonly executablePath?: string;
+  /** Folder holding @sparticuz/chromium's brotli files, e.g. /opt/chromium in the Lambda layer. */
+  readonly chromiumPackDir?: string;
+}
+
+/** Flags from @sparticuz/chromium that weaken the page's isolation; a PDF printer needs none of them. */
+const REMOVED_FLAGS = new Set([
+  '--disable-web-security', // would let a document read cross-origin responses
+  '--allow-running-insecure-content', // would let an https document load http subresources
+  '--enable-features=SharedArrayBuffer', // only useful to JavaScript, which is off
+]);
+
+/** Flags we add to the serverless defaults. */
+const ADDED_FLAGS = [
+  // Defence in depth behind request interception, for traffic that never becomes an intercepted
+  // request (preconnect, DNS prefetch) or a bug in the interception itself:
+  // - every host name fails to resolve;
+  '--host-resolver-rules=MAP * ~NOTFOUND',
+  // - every connection, IP literals and loopback included, goes to a proxy that does not exist
+  //   (port 9 is "discard"; nothing listens there), so no socket reaches a real service;
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=<-loopback>',
+  // - no speculative DNS lookups.
+  '--dns-prefetch-disable',
+  // No background traffic: this machine and Lambda have no use for it, and a closed network
+  // otherwise produces bursts of refused connections at every start.
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  // Printing needs no GPU; skipping WebGL also skips unpacking SwiftShader at cold start.
+  '--disable-gpu',
+];
+
+/** `@sparticuz/chromium`'s default flags minus the unsafe ones, plus ours. Exported for tests. */
+export function chromiumArgs(): string[] {
+  chromium.setGraphicsMode = false;
+  return [...chromium.args.filter((flag) => !REMOVED_FLAGS.has(flag)), ...ADDED_FLAGS];
+}
+
+/**
+ * The environment Chromium starts with: only what it needs to run. On Lambda the function's
+ * environment holds the role's credentials (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); a document
+ * that managed to read /proc/self/environ in the browser process must find nothing worth taking.
+ */
+export function chromiumEnv(fontconfigFile: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const passed: Record<string, string> = {};
+  // LD_LIBRARY_PATH: @sparticuz/chromium points it at its unpacked libraries on Amazon Linux.
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LD_LIBRARY_PATH']) {
+    const value = env[name];
+    if (value !== undefined) passed[name] = value;
+  }
+  passed.FONTCONFIG_FILE = fontconfigFile;
+  passed.FONTCONFIG_PATH = dirname(fontconfigFile);
+  return passed;
+}
+
+/** Renders between two memory-pressure notifications (see `relieveMemory`). */
+const MEMORY_PRESSURE_EVERY = 5;
+
+export class BrowserSupervisor {
+  private browser: Promise<Browser> | undefined;
+  private closed = false;
+
+  /** `openPageTimeoutMs`: how long opening a page may take at most (the render timeout). */
+  constructor(
+    private readonly options: BrowserLaunchOptions,
+    private readonly openPageTimeoutMs: number,
+  ) {}
+
+  /** The current browser; one that died since the last render is replaced first. */
+  async liveBrowser(): Promise<Browser> {
+    const browser = await this.getBrowser();
+    if (browser.connected) return browser;
+    // Died since the last render and 'disconnected' has not been handled yet: opening a page
+    // on it would only wait for puppeteer's 30 s target timeout.
+    this.discard(browser);
+    return this.getBrowser();
+  }
+
+  /** Kills a browser at once (a render timed out in it); the next render launches a fresh one. */
+  discard(browser: Browser): void {
+    // Forget it now, not when 'disconnected' fires, so no render in between picks up a dying browser.
+    this.forget(browser);
+    browser.process()?.kill('SIGKILL');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const browser = this.browser;
+    this.browser = undefined;
+    const launched = await browser?.catch(() => undefined);
+    await launched?.close().catch(() => launched.process()?.kill('SIGKILL'));
+  }
+
+  /** The running browser's process id, for diagnostics and for tests that kill it on purpose. */
+  async browserPid(): Promise<number | undefined> {
+    return (await this.getBrowser()).process()?.pid;
+  }
+
+  /**
+   * A page opened (JavaScript off, interception on) ahead of time, so the next render does not
+   * wait ~30 ms for page creation. Each page still serves exactly one render.
+   */
+  private spare: { browser: Browser; page: Promise<SealedPage> } | undefined;
+
+  /** A sealed page on `browser` for one render: the spare if it is still good, else a new one. */
+  async takePage(browser: Browser): Promise<SealedPage> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare?.browser === browser) {
+      const page = await spare.page.catch(() => undefined);
+      if (page && !page.detached) return page;
+    }
+    return this.openSealedPage(browser);
+  }
+
+  /** Opens the next render's page on `browser`, unless one is waiting already. */
+  prepareSpare(browser: Browser): void {
+    if (this.spare || this.closed || !browser.connected) return;
+    const page = this.openSealedPage(browser);
+    page.catch(() => undefined); // a failed spare is simply not used
+    this.spare = { browser, page };
+  }
+
+  private async openSealedPage(browser: Browser): Promise<SealedPage> {
+    return SealedPage.open(browser, await this.browserSession(browser), this.openPageTimeoutMs);
+  }
+
+  private rendersSincePressure = 0;
+
+  /**
+   * Called after every render that did not time out; every MEMORY_PRESSURE_EVERY renders it hints
+   * the browser to give memory back.
+   *
+   * *Measured*: the bundled Chromium's resident memory grows with every 11-page report (~5 MB with
+   * the whole fonts, ~2 MB with their core files) and is never given back: 200 MB → 450 MB after
+   * 60 reports. A warm Lambda or dev server would run out of memory. A simulated memory-pressure
+   * notification makes Chromium release it; sent every few renders it keeps the browser flat at
+   * its first-report size. *Measured*: a moderate notification keeps it as flat as a critical one
+   * (143 MB after 10 reports and after 60); a critical one also empties the font caches, and the
+   * render after it took ~30 ms longer to load them again.
+   */
+  async relieveMemory(browser: Browser): Promise<void> {
+    if (++this.rendersSincePressure < MEMORY_PRESSURE_EVERY) return;
+    this.rendersSincePressure = 0;
+    try {
+      const session = await this.browserSession(browser);
+      await session.send('Memory.simulatePressureNotification', { level: 'moderate' });
+    } catch {
+      // Best effort: a browser that cannot take the hint still renders correctly.
+    }
+  }
+
+  /** One browser-level DevTools session per browser, for creating pages and memory hints. */
+  private readonly sessions = new WeakMap<Browser, Promise<CDPSession>>();
+
+  private browserSession(browser: Browser): Promise<CDPSession> {
+    let session = this.sessions.get(browser);
+    if (!session) {
+      session = browser.target().createCDPSession();
+      // A failed session is not kept: the next call tries again (or finds the browser dead).
+      session.catch(() => this.sessions.delete(browser));
+      this.sessions.set(browser, session);
+    }
+    return session;
+  }
+
+  private getBrowser(): Promise<Browser> {
+    if (this.closed) return Promise.reject(new ChromiumError('The renderer has been closed.'));
+    if (!this.browser) {
+      const launching: Promise<Browser> = this.launch().catch((error: unknown) => {
+        if (this.browser === launching) this.browser = undefined;
+        throw new ChromiumError('Chromium could not be started; check CHROMIUM_PATH or reinstall @sparticuz/chromium.', { cause: error });
+      });
+      this.browser = launching;
+      launching.then(
+        (browser) => {
+          this.launched.set(browser, launching);
+          // A crashed or killed browser is forgotten, so the next render launches a new one.
+          browser.once('disconnected', () => this.forget(browser));
+        },
+        () => undefined,
+      );
+    }
+    return this.browser;
+  }
+
+  /** Which launch produced each browser, so a dead one is forgotten only if it is still current. */
+  private readonly launched = new WeakMap<Browser, Promise<Browser>>();
+
+  private forget(browser: Browser): void {
+    if (this.browser !== undefined && this.browser === this.launched.get(browser)) this.browser = undefined;
+  }
+
+  private async launch(): Promise<Browser> {
+    const executablePath = this.options.executablePath ?? (await chromium.executablePath(this.options.chromiumPackDir));
+    return puppeteer.launch({
+      executablePath,
+      args: chromiumArgs(),
+      headless: 'shell',
+      // A pipe instead of a DevTools port: nothing else on the machine can connect to this browser.
+      pipe: true,
+      // puppeteer's own signal handlers kill Chromium and exit the process at once; the adapters
+      // (dev server, batch) shut down in order themselves and close this renderer last.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      // Pages are driven without puppeteer's Page (see SealedPage.open), which is what applies a
+      // default viewport; printing lays out for the paper anyway.
+      defaultViewport: null,
+      env: chromiumEnv(this.options.fontconfigFile),
+    });
+  }
+}
