@@ -207,6 +207,22 @@ describe('PdfExportStack (synthesized)', () => {
       expect(existsSync(join(assetDir(fn('finalizeFunction'), 'Code'), 'templates'))).toBe(false);
     });
 
+    it('leaves what only printing needs out of the functions that print nothing, which still load', async () => {
+      for (const name of ['finalizeFunction', 'batchApiFunction'] as const) {
+        const dir = assetDir(fn(name), 'Code');
+        const code = readFileSync(join(dir, 'index.js'), 'utf8');
+        expect(code).toMatch(/require\("puppeteer-core"\)/);
+        expect(code).not.toMatch(/Target\.setAutoAttach|Helvetica-BoldOblique/); // puppeteer's and pdf-lib's own code
+        // In a folder with no node_modules above it: a printing package required at load would throw.
+        const loaded = await new Promise<string>((resolve, reject) =>
+          execFile(process.execPath, ['-e', "console.log(typeof require('./index.js').handler)"], { cwd: dir, env: { PATH: process.env.PATH } }, (error, out, err) =>
+            error ? reject(new Error(`${name}: ${err}`)) : resolve(out.trim()),
+          ),
+        );
+        expect(loaded).toBe('function');
+      }
+    });
+
     it('the bundled HTTP handler prints a report with the layer\'s Chromium and fonts (Lambda layout simulated)', async () => {
       const layerDir = assetDir(ofType('AWS::Lambda::LayerVersion')[0][1], 'Content');
       const taskDir = assetDir(fn('httpFunction'), 'Code');

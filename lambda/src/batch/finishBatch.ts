@@ -15,7 +15,6 @@ import { ZipFile } from 'yazl';
 import type { PdfRenderer } from '../core/ports';
 import { MANIFEST_FILE, VOLUME_FILE, ZIP_FILE } from '../core/storageLayout';
 import { itemsWithPdf, manifestJson, type BatchManifest } from './BatchManifest';
-import { bindVolume } from './bindVolume';
 import type { BatchFolder } from './ports';
 
 export interface VolumeRequest {
@@ -77,6 +76,10 @@ export async function finishBatch(folder: BatchFolder, manifest: BatchManifest, 
   const bound = itemsWithPdf(manifest);
   if (options.volume && bound.length > 0 && (options.mayBind?.() ?? true)) {
     options.onPhase?.('binding');
+    // Loaded here, not with this file: pdf-lib is needed only to bind, and the finalize function
+    // never binds (its cold start would pay for pdf-lib for nothing).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { bindVolume } = require('./bindVolume') as typeof import('./bindVolume');
     const result = await bindVolume({
       title: options.volume.title,
       subtitle: '汇编',
