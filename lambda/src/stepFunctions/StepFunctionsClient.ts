@@ -12,6 +12,7 @@ import {
   SFNServiceException,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import type { BatchProgressCounts } from '../batch/ports';
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -57,14 +58,8 @@ export interface DescribeExecutionOutput {
   readonly cause?: string;
 }
 
-export interface MapRunCounts {
-  readonly pending: number;
-  readonly running: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly timedOut: number;
-  readonly aborted: number;
-  readonly total: number;
+/** A map run's counts: what the batch use cases read, and the results written so far. */
+export interface MapRunCounts extends BatchProgressCounts {
   readonly resultsWritten: number;
 }
 
