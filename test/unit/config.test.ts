@@ -2,7 +2,10 @@ import { canonicalJson, reportInputHash } from '../../lambda/src/core/contentHas
 import { ConfigError } from '../../lambda/src/core/errors';
 import { readBoolean, readInt } from '../../lambda/src/config/env';
 import { CONFIG_TABLE } from '../../lambda/src/config/configTable';
-import { loadRenderConfig } from '../../lambda/src/config/loadConfig';
+import { loadRenderSettings, requirePrinting, type Env } from '../../lambda/src/config/loadConfig';
+
+/** The render section as a printer gets it: read, then its files checked (compose.ts does the same). */
+const loadRenderConfig = (env: Env) => requirePrinting(loadRenderSettings(env));
 
 describe('configuration', () => {
   it('spells out every default and freezes the result', () => {

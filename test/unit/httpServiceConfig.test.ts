@@ -2,8 +2,11 @@
 import { join } from 'node:path';
 import { ConfigError } from '../../lambda/src/core/errors';
 import { CONFIG_TABLE } from '../../lambda/src/config/configTable';
-import { loadDevServerConfig, loadHttpConfig, loadServiceConfig, loadStorageConfig } from '../../lambda/src/config/loadConfig';
+import { loadDevServerConfig, loadHttpConfig, loadServiceConfig, loadStorageSettings, requireBucket, type Env } from '../../lambda/src/config/loadConfig';
 import { findProjectRoot } from '../../lambda/src/config/projectRoot';
+
+/** The storage section as the S3 adapters get it: read, then a bucket required (compose.ts does the same). */
+const loadStorageConfig = (env: Env, defaults: { bucket?: string } = {}) => requireBucket(loadStorageSettings(env, { defaultBucket: defaults.bucket }));
 
 const SERVICE_DEFAULTS = {
   linkExpirySeconds: CONFIG_TABLE.LINK_EXPIRY_SECONDS.default,

@@ -311,13 +311,3 @@ export function requireStateMachine(batch: BatchConfig): string {
   }
   return batch.stateMachineArn;
 }
-
-/** The render section with its files checked: what `pdf-export render` and the printers start from. */
-export function loadRenderConfig(env: Env = process.env): RenderConfig {
-  return requirePrinting(loadRenderSettings(env));
-}
-
-/** The storage section with its bucket required. */
-export function loadStorageConfig(env: Env = process.env, defaults: { bucket?: string } = {}): StorageConfig {
-  return requireBucket(loadStorageSettings(env, { defaultBucket: defaults.bucket }));
-}
