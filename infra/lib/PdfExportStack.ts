@@ -85,7 +85,7 @@ export class PdfExportStack extends Stack {
     const storageEnv = { [ENV.REPORTS_BUCKET]: bucket.bucketName, [ENV.LINK_EXPIRY_SECONDS]: String(linkExpirySeconds) };
 
     this.httpFunction = new ServiceFunction(this, 'HttpRender', {
-      entry: PATHS.httpHandler,
+      entry: PATHS.httpLambda,
       description: 'PDF export HTTP API: POST /reports, GET /reports/{id}, /templates, /health',
       // API Gateway gives up after 30 s; a longer timeout would only bill for answers nobody reads.
       timeout: Duration.seconds(29),
@@ -99,7 +99,7 @@ export class PdfExportStack extends Stack {
     this.grantObjects(this.httpFunction, REPORTS_PREFIX, ['s3:GetObject', 's3:PutObject']);
 
     this.batchGroupFunction = new ServiceFunction(this, 'BatchRender', {
-      entry: PATHS.batchHandler,
+      entry: PATHS.batchRenderLambda,
       description: 'PDF export batch: renders one Distributed Map item group',
       timeout: props.batchGroupTimeout ?? Duration.minutes(5),
       memorySize: props.renderMemorySize,
@@ -110,7 +110,7 @@ export class PdfExportStack extends Stack {
     this.grantObjects(this.batchGroupFunction, BATCHES_PREFIX, ['s3:GetObject', 's3:PutObject']);
 
     this.finalizeFunction = new ServiceFunction(this, 'BatchFinalize', {
-      entry: PATHS.finalizeHandler,
+      entry: PATHS.finalizeBatchLambda,
       description: 'PDF export batch: writes manifest.json and reports.zip from the map results',
       timeout: Duration.minutes(15),
       memorySize: 1024,
@@ -132,7 +132,7 @@ export class PdfExportStack extends Stack {
     const stateMachine = this.batch.stateMachine;
 
     this.batchApiFunction = new ServiceFunction(this, 'BatchApi', {
-      entry: PATHS.batchApiHandler,
+      entry: PATHS.batchApiLambda,
       description: 'PDF export HTTP API: POST /batches, GET /batches/{id}',
       timeout: Duration.seconds(29),
       memorySize: 1024,

@@ -29,8 +29,8 @@ export const PATHS = Object.freeze({
   licensedFonts: join(PROJECT_ROOT, 'fonts'),
   chromiumPackage: join(PROJECT_ROOT, 'node_modules', '@sparticuz', 'chromium'),
   /** The four Lambda entry points (lambda/src/entrypoints/). */
-  httpHandler: entry('httpLambda'),
-  batchHandler: entry('batchRenderLambda'),
-  finalizeHandler: entry('finalizeBatchLambda'),
-  batchApiHandler: entry('batchApiLambda'),
+  httpLambda: entry('httpLambda'),
+  batchRenderLambda: entry('batchRenderLambda'),
+  finalizeBatchLambda: entry('finalizeBatchLambda'),
+  batchApiLambda: entry('batchApiLambda'),
 });

@@ -79,11 +79,11 @@ describe('ServiceFunction guards', () => {
   it('refuses a render function below 1536 MB or with a timeout that leaves no room for the render', () => {
     const stack = cheapStack();
     const layer = new ChromiumFontsLayer(stack, 'Layer');
-    expect(() => new ServiceFunction(stack, 'Small', { entry: PATHS.httpHandler, description: 'x', memorySize: 1024, render: { layer } })).toThrow(/at least 1536 MB/);
+    expect(() => new ServiceFunction(stack, 'Small', { entry: PATHS.httpLambda, description: 'x', memorySize: 1024, render: { layer } })).toThrow(/at least 1536 MB/);
     expect(
-      () => new ServiceFunction(stack, 'Short', { entry: PATHS.httpHandler, description: 'x', timeout: Duration.seconds(20), render: { layer, renderTimeout: Duration.seconds(20) } }),
+      () => new ServiceFunction(stack, 'Short', { entry: PATHS.httpLambda, description: 'x', timeout: Duration.seconds(20), render: { layer, renderTimeout: Duration.seconds(20) } }),
     ).toThrow(/must exceed the render timeout/);
-    const ok = new ServiceFunction(stack, 'Ok', { entry: PATHS.httpHandler, description: 'x', render: { layer, renderTimeout: Duration.seconds(10), maxPages: 50 } });
+    const ok = new ServiceFunction(stack, 'Ok', { entry: PATHS.httpLambda, description: 'x', render: { layer, renderTimeout: Duration.seconds(10), maxPages: 50 } });
     const env = (Template.fromStack(stack).findResources('AWS::Lambda::Function')[stack.getLogicalId(ok.function.node.defaultChild as lambda.CfnFunction)].Properties as {
       Environment: { Variables: Record<string, string> };
     }).Environment.Variables;
