@@ -18,18 +18,31 @@
 // touches the small core file, while a rare character in a name (浉, 䢺…) still prints in the right
 // style from the extended file instead of becoming tofu.
 //
+// Why a coverage file: a character no font has prints as blank space (not even a box), and can
+// take its neighbours with it, while the PDF's text layer still holds it. The service refuses such
+// characters before printing (lambda/src/core/glyphCoverage.ts), so it must know, without opening
+// a font, which characters every font stack of the templates can print: glyph-coverage.json.
+//
 // Output (default build/fonts, override with FONTS_OUT_DIR):
-//   *.ttf       open stand-ins from npm packages (OFL), core and extended
-//   fonts.conf  lists this directory and the repo's fonts/ folder, where an office drops the
-//               licensed official fonts (仿宋_GB2312, 方正小标宋简体, 楷体_GB2312, 黑体)
-//   fonts.json  what was built and from what; the next build skips the work when it still matches
+//   *.ttf                open stand-ins from npm packages (OFL), core and extended
+//   fonts.conf           lists this directory and the repo's fonts/ folder, where an office drops
+//                        the licensed official fonts (仿宋_GB2312, 方正小标宋简体, 楷体_GB2312, 黑体)
+//   fonts.json           what was built and from what; the next build skips the work when it
+//                        still matches
+//   glyph-coverage.json  the code points every font stack can print, as ranges (see coverageOf)
 //
 // Usage: node scripts/build-fonts.mjs [--out-dir DIR] [--fonts-dir-in-config /opt/fonts]
-//                                     [--cache-dir DIR] [--extra-dir DIR]
+//                                     [--cache-dir DIR] [--extra-dir DIR] [--scan-dir DIR]
+//                                     [--templates-dir DIR]
 //   --fonts-dir-in-config  the path written into fonts.conf (the Lambda layer uses /opt/fonts)
 //   --cache-dir            fontconfig cache directory written into fonts.conf
+//   --extra-dir            another font folder written into fonts.conf (default: the repo's fonts/)
+//   --scan-dir             where the extra folders' fonts are on this machine, for the coverage
+//                          (default: the --extra-dir folders; the layer lists /opt/fonts/licensed
+//                          but reads the office's fonts from their local folder)
+//   --templates-dir        whose stylesheets hold the font stacks (default: the repo's templates/)
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +151,235 @@ async function exists(path) {
   }
 }
 
+// ── Glyph coverage: which characters every font stack of the templates can print ─────────────
+//
+// The rule (fonts/README.md): a character is printable when *every* font stack the templates'
+// stylesheets declare has a family whose font maps it. A field's text may land in any stack (body
+// 仿宋, title 小标宋, 黑体 and 楷体 headings, the page numbers' 宋体), and the check cannot know
+// which, so all must print it. Within a stack, Chromium tries each family in turn, so the stack
+// covers the union of its families; a family with several faces (Regular and Bold) covers only
+// what all of them map, because Chromium uses the one face that matches the weight and moves on to
+// the next family, not to a sibling face. Licensed fonts in the extra folders count as the family
+// names in their `name` table (fontconfig matches any of them, ignoring case and blanks): one that
+// heads a stack widens that stack, and widens the result only where every other stack can print
+// the character too. Fonts no stack names count for nothing: Chromium reaches them only through
+// its last-resort fallback, which *measured* (2026-12-06) prints 𠮷 alone but drops it next to an
+// unprintable 𠀀. Generic families (`serif`) count for nothing either: fontconfig picks some font.
+
+/** The file the service reads (lambda/src/files/readGlyphCoverage.ts), beside fonts.conf. */
+export const COVERAGE_FILE = 'glyph-coverage.json';
+/** Bump when the file's meaning or layout changes; the reader refuses other formats. */
+export const COVERAGE_FORMAT = 1;
+
+const FONT_FILE = /\.(ttf|otf|ttc)$/i;
+const CSS_GENERIC_FAMILIES = new Set(['serif', 'sans-serif', 'monospace', 'cursive', 'fantasy', 'system-ui', 'ui-serif', 'ui-sans-serif', 'ui-monospace', 'ui-rounded', 'math', 'emoji', 'fangsong']);
+const CSS_WIDE_KEYWORDS = new Set(['inherit', 'initial', 'unset', 'revert', 'revert-layer']);
+/** fontconfig compares family names ignoring case and blanks. */
+const familyKey = (name) => name.replace(/\s+/g, '').toLowerCase();
+
+/**
+ * The font stacks declared in one stylesheet: every `font-family` value, and every custom property
+ * whose value lists a quoted family name (`--font-hei: "黑体", …, sans-serif`). A `var(…)`
+ * reference declares nothing; generic families are left out of the list.
+ */
+export function fontStacksIn(css, where) {
+  const stacks = [];
+  const text = css.replace(/\/\*[\s\S]*?\*\//g, '');
+  for (const [, property, value] of text.matchAll(/(?<![\w-])(font-family|--[\w-]+)\s*:\s*([^;{}]+)/g)) {
+    const items = value
+      .replace(/!\s*important\s*$/i, '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    const quoted = (item) => /^(["']).*\1$/s.test(item);
+    if (property !== 'font-family' && !items.some(quoted)) continue;
+    if (items.every((item) => /^var\(/i.test(item)) || (items.length === 1 && CSS_WIDE_KEYWORDS.has(items[0].toLowerCase()))) continue;
+    // A quoted name is a family even when it spells a generic one ("FangSong" is SimFang's).
+    const families = items
+      .filter((item) => !/^var\(/i.test(item) && (quoted(item) || !CSS_GENERIC_FAMILIES.has(item.toLowerCase())))
+      .map((item) => (quoted(item) ? item.slice(1, -1) : item).replace(/\s+/g, ' ').trim())
+      .filter((name) => name !== '');
+    stacks.push({ where: `${where} ${property}`, families });
+  }
+  return stacks;
+}
+
+/** `<style>` elements and `style` attributes of a template's HTML, as one stylesheet. */
+const stylesOfHtml = (html) =>
+  [...html.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)].map((m) => m[1]).concat([...html.matchAll(/\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)].map((m) => m[1] ?? m[2])).join('\n;\n');
+
+async function filesUnder(dir) {
+  const found = [];
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await filesUnder(path)));
+    else if (entry.isFile()) found.push(path);
+  }
+  return found;
+}
+
+/** Every distinct font stack of every template (stylesheets and the HTML's styles), in file order. */
+export async function templateFontStacks(templatesDir) {
+  const stacks = new Map();
+  for (const path of await filesUnder(templatesDir)) {
+    const where = relative(templatesDir, path).split('\\').join('/');
+    let found = [];
+    if (path.endsWith('.css')) found = fontStacksIn(await readFile(path, 'utf8'), where);
+    else if (path.endsWith('.html')) found = fontStacksIn(stylesOfHtml(await readFile(path, 'utf8')), where);
+    for (const stack of found) {
+      const key = JSON.stringify(stack.families.map(familyKey));
+      if (stacks.has(key)) stacks.get(key).where.push(stack.where);
+      else stacks.set(key, { where: [stack.where], families: stack.families });
+    }
+  }
+  return [...stacks.values()];
+}
+
+const BITSET_WORDS = 0x110000 >>> 5;
+function bitsetOf(codePoints) {
+  const bits = new Uint32Array(BITSET_WORDS);
+  for (const cp of codePoints) bits[cp >>> 5] |= 1 << (cp & 31);
+  return bits;
+}
+const combine = (sets, op) => sets.slice(1).reduce((acc, bits) => acc.map((word, i) => op(word, bits[i])), Uint32Array.from(sets[0]));
+const countOf = (bits) => bits.reduce((n, word) => n + [...word.toString(2)].filter((b) => b === '1').length, 0);
+function rangesOf(bits) {
+  const ranges = [];
+  for (let cp = 0; cp < 0x110000; cp++) {
+    if (bits[cp >>> 5] === 0) {
+      cp |= 31;
+      continue;
+    }
+    if (!(bits[cp >>> 5] & (1 << (cp & 31)))) continue;
+    const last = ranges[ranges.length - 1];
+    if (last && last[1] === cp - 1) last[1] = cp;
+    else ranges.push([cp, cp]);
+  }
+  return ranges;
+}
+
+/** The faces of one font file (several for a .ttc): their family names and the code points they map. */
+async function readFaces(path) {
+  const hb = await import('harfbuzzjs');
+  const data = await readFile(path);
+  const count = data.length >= 12 && data.toString('latin1', 0, 4) === 'ttcf' ? Math.min(data.readUInt32BE(8), 64) : 1;
+  const blob = new hb.Blob(data);
+  const faces = [];
+  for (let index = 0; index < count; index++) {
+    const face = new hb.Face(blob, index);
+    const font = new hb.Font(face);
+    // A cmap entry pointing at glyph 0 (.notdef) prints a box or nothing, not the character.
+    const points = [...face.collectUnicodes()].filter((cp) => font.nominalGlyph(cp));
+    const families = new Set();
+    for (const { nameId, language } of face.listNames()) {
+      // Name IDs 1 and 16: the family and the typographic family, in every language of the table.
+      if (nameId === 1 || nameId === 16) families.add(face.getName(nameId, language).trim());
+    }
+    families.delete('');
+    faces.push({ families: [...families], points });
+  }
+  return faces;
+}
+
+async function fontFilesIn(dir) {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile() && FONT_FILE.test(entry.name)).map((entry) => join(dir, entry.name)).sort();
+}
+
+/**
+ * What goes into the coverage besides the fonts' recipe: the stacks and the extra fonts (names,
+ * sizes, times). Equal inputs give an equal file, so the next build skips reading ~70 MB of fonts.
+ */
+async function coverageInputs({ recipe, stacks, scanDirs }) {
+  const hash = createHash('sha256');
+  hash.update(`coverage ${COVERAGE_FORMAT} ${recipe}\n${JSON.stringify(stacks.map((s) => s.families))}\n`);
+  for (const dir of scanDirs) {
+    for (const path of await fontFilesIn(dir)) {
+      const { size, mtimeMs } = await stat(path);
+      hash.update(`${path} ${size} ${Math.floor(mtimeMs)}\n`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The coverage of the fonts in `fontsDir` (the built stand-ins) and `scanDirs` (licensed fonts)
+ * for the stacks of `templatesDir`, by the rule at the top of this section.
+ */
+export async function coverageOf({ fontsDir, scanDirs = [], templatesDir, stacks, warn = (line) => console.warn(line) }) {
+  stacks ??= await templateFontStacks(templatesDir);
+  if (stacks.length === 0) throw new Error(`No font stacks found in ${templatesDir}: the templates' stylesheets must name the fonts they print with.`);
+  const bundled = FONT_SOURCES.flatMap((f) => [f.family, extendedFamily(f.family)]);
+  const bundledKeys = new Set(bundled.map(familyKey));
+  for (const stack of stacks) {
+    if (!stack.families.some((name) => bundledKeys.has(familyKey(name)))) {
+      throw new Error(
+        `${stack.where.join(', ')}: the font stack ${JSON.stringify(stack.families.join(', '))} names none of the bundled families; ` +
+          `end it with one of them and its Extended half (e.g. "Noto Serif SC", "Noto Serif SC Extended"), or its text may print as blank space.`,
+      );
+    }
+  }
+  /** family key → its name and the code points of each of its faces */
+  const families = new Map();
+  const addFace = (name, bits) => {
+    const key = familyKey(name);
+    if (!families.has(key)) families.set(key, { name, faces: [] });
+    families.get(key).faces.push(bits);
+  };
+  const faceCounts = [];
+  for (const font of FONT_SOURCES) {
+    for (const [file, family] of [
+      [font.file, font.family],
+      // The extended half is known by its renamed family (fonts.conf), whatever its name table says.
+      [extendedFile(font.file), extendedFamily(font.family)],
+    ]) {
+      const [face] = await readFaces(join(fontsDir, file));
+      addFace(family, bitsetOf(face.points));
+      faceCounts.push({ file, family, codePoints: face.points.length });
+    }
+  }
+  const licensed = [];
+  for (const dir of scanDirs) {
+    for (const path of await fontFilesIn(dir)) {
+      const faces = await readFaces(path).catch(() => []);
+      const usable = faces.filter((face) => face.families.length > 0 && face.points.length > 0);
+      if (usable.length === 0) warn(`fonts: ${path} is not a font harfbuzz can read; it adds no characters to the coverage.`);
+      for (const face of usable) {
+        const bits = bitsetOf(face.points);
+        for (const family of face.families) addFace(family, bits);
+      }
+      licensed.push({ file: basename(path), families: [...new Set(usable.flatMap((f) => f.families))], codePoints: Math.max(0, ...usable.map((f) => f.points.length)) });
+    }
+  }
+  const stackCoverage = stacks.map((stack) => {
+    const present = [...new Set(stack.families.map(familyKey))].filter((key) => families.has(key));
+    const bits = combine(
+      present.map((key) => combine(families.get(key).faces, (a, b) => a & b)),
+      (a, b) => a | b,
+    );
+    return { ...stack, printedBy: present.map((key) => families.get(key).name), bits };
+  });
+  const printable = combine(
+    stackCoverage.map((s) => s.bits),
+    (a, b) => a & b,
+  );
+  return {
+    format: COVERAGE_FORMAT,
+    codePoints: countOf(printable),
+    stacks: stackCoverage.map(({ where, families: names, printedBy, bits }) => ({ where, families: names, printedBy, codePoints: countOf(bits) })),
+    fonts: faceCounts,
+    licensed,
+    ranges: rangesOf(printable),
+  };
+}
+
+/** The coverage file: its facts indented, its ranges on one line (~14 KB). */
+function coverageJson(coverage, inputs) {
+  const { ranges, ...facts } = coverage;
+  const about = 'Code points every font stack of the templates can print, as [first, last] ranges. Written by scripts/build-fonts.mjs; read by lambda/src/files/readGlyphCoverage.ts.';
+  return `${JSON.stringify({ about, ...facts, inputs, ranges: '@ranges' }, null, 2).replace('"@ranges"', JSON.stringify(ranges))}\n`;
+}
+
 /** Cuts one face into its core and extended files. */
 async function splitFace(font, core, outDir) {
   const { default: subsetFont } = await import('subset-font');
@@ -159,7 +401,7 @@ async function splitFace(font, core, outDir) {
   return { file: font.file, family: font.family, coreChars: [...coreText].length, extendedChars: [...extendedText].length };
 }
 
-export async function buildFonts({ outDir, fontsDirInConfig, cacheDir, extraDirs }) {
+export async function buildFonts({ outDir, fontsDirInConfig, cacheDir, extraDirs, scanDirs = extraDirs, templatesDir = join(repoRoot, 'templates') }) {
   await mkdir(outDir, { recursive: true });
   const core = coreCodePoints();
   const recipe = await recipeOf(core);
@@ -187,7 +429,18 @@ export async function buildFonts({ outDir, fontsDirInConfig, cacheDir, extraDirs
   // rescans every font at the next start.
   const confPath = join(outDir, 'fonts.conf');
   if ((await readFile(confPath, 'utf8').catch(() => '')) !== conf) await writeAtomically(confPath, conf);
-  return { outDir, files, rebuilt: !upToDate, faces };
+
+  // The coverage, again only when what it is computed from changed.
+  const stacks = await templateFontStacks(templatesDir);
+  const inputs = await coverageInputs({ recipe, stacks, scanDirs });
+  const coveragePath = join(outDir, COVERAGE_FILE);
+  let coverage = await readFile(coveragePath, 'utf8').then(JSON.parse, () => undefined);
+  const coverageRebuilt = coverage?.inputs !== inputs;
+  if (coverageRebuilt) {
+    coverage = await coverageOf({ fontsDir: outDir, scanDirs, templatesDir, stacks });
+    await writeAtomically(coveragePath, coverageJson(coverage, inputs));
+  }
+  return { outDir, files, rebuilt: !upToDate, faces, coverage: { file: coveragePath, codePoints: coverage.codePoints, stacks: coverage.stacks.length, rebuilt: coverageRebuilt } };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -197,6 +450,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       'fonts-dir-in-config': { type: 'string' },
       'cache-dir': { type: 'string' },
       'extra-dir': { type: 'string', multiple: true },
+      'scan-dir': { type: 'string', multiple: true },
+      'templates-dir': { type: 'string' },
     },
   });
   const outDir = resolve(values['out-dir'] ?? process.env.FONTS_OUT_DIR ?? join(repoRoot, 'build', 'fonts'));
@@ -207,7 +462,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     cacheDir: values['cache-dir'] ?? join(outDir, '.fontconfig-cache'),
     // fonts/ at the repo root is where an office drops its licensed official fonts.
     extraDirs: values['extra-dir'] ?? [join(repoRoot, 'fonts')],
+    scanDirs: values['scan-dir']?.map((dir) => resolve(dir)),
+    templatesDir: values['templates-dir'] === undefined ? undefined : resolve(values['templates-dir']),
   });
   const what = result.rebuilt ? 'split' : 'up to date';
-  console.log(`fonts: ${FONT_SOURCES.length} faces ${what} (core + extended) in ${basename(result.outDir)}/ (${Date.now() - started} ms)`);
+  const coverage = `${result.coverage.codePoints} characters printable in all ${result.coverage.stacks} font stacks${result.coverage.rebuilt ? '' : ', up to date'}`;
+  console.log(`fonts: ${FONT_SOURCES.length} faces ${what} (core + extended) in ${basename(result.outDir)}/; ${coverage} (${Date.now() - started} ms)`);
 }

@@ -17,7 +17,7 @@ import { MAX_POOL_SIZE, type LocalBatchRequest, type LocalBatchResult, type Rend
 import type { ChromiumRenderer } from './chromium/ChromiumRenderer';
 import type { RecycleLimits } from './chromium/RecyclingRenderer';
 import { requireBucket, requirePrinting, requireStateMachine, requireTemplatesDir, type AppConfig, type LoggingConfig } from './config/loadConfig';
-import { ConcurrencyLimiter } from './core/ConcurrencyLimiter';
+import { clampConcurrency, ConcurrencyLimiter } from './core/ConcurrencyLimiter';
 import { systemClock, type Clock, type Logger, type PdfRenderer, type ReportStore } from './core/ports';
 import type { ReportLimits, ReportRenderer, ReportRendererParts } from './core/ReportRenderer';
 import type { ReportService } from './core/ReportService';
@@ -40,6 +40,7 @@ const modules = {
   pdf: () => require('./pdf/stampPdfMetadata') as typeof import('./pdf/stampPdfMetadata'),
   viewModels: () => require('./viewModels') as typeof import('./viewModels'),
   templates: () => require('./files/loadTemplateStore') as typeof import('./files/loadTemplateStore'),
+  glyphCoverage: () => require('./files/readGlyphCoverage') as typeof import('./files/readGlyphCoverage'),
   batchFolder: () => require('./files/DirectoryBatchFolder') as typeof import('./files/DirectoryBatchFolder'),
   reportRenderer: () => require('./core/ReportRenderer') as typeof import('./core/ReportRenderer'),
   reportService: () => require('./core/ReportService') as typeof import('./core/ReportService'),
@@ -124,10 +125,16 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
       viewModels: modules.viewModels().viewModels,
       finishPdf: modules.pdf().stampPdfMetadata,
       limits: { maxHtmlBytes: config.render.maxHtmlBytes, maxPages: config.render.maxPages },
+      // What the fonts can print, read once from beside FONTCONFIG_FILE, where the build writes it.
+      printable: modules.glyphCoverage().readGlyphCoverage(config.render.fontconfigFile),
     }),
   );
-  /** A new browser (not launched until its first print). */
-  const newChromium = (): ChromiumRenderer => {
+  /**
+   * A new browser (not launched until its first print). `retryAfterCrash` for the process's own
+   * renderer, whose callers (a request, `pdf-export render`) have no retry of their own; a batch
+   * browser leaves it to runBatch, which counts the attempts in the manifest.
+   */
+  const newChromium = (retryAfterCrash = false): ChromiumRenderer => {
     const render = requirePrinting(config.render);
     return new (modules.chromium().ChromiumRenderer)({
       fontconfigFile: render.fontconfigFile,
@@ -135,10 +142,11 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
       chromiumPackDir: render.chromiumPackDir,
       renderTimeoutMs: render.renderTimeoutMs,
       onBlockedRequest,
+      retryAfterCrash,
     });
   };
   const chromium = once(() => {
-    const browser = newChromium();
+    const browser = newChromium(true);
     closers.push(() => browser.close());
     return browser;
   });
@@ -150,11 +158,18 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
     return store;
   });
   const service = once(() => {
-    const limiter = new ConcurrencyLimiter({
+    const configured = {
       maxConcurrent: config.service.maxConcurrentRenders,
       maxQueued: config.service.maxQueuedRenders,
       retryAfterSeconds: config.service.retryAfterSeconds,
-    });
+    };
+    // The one browser prints only so many renders at once (ChromiumRenderer.PAGES_PER_BROWSER);
+    // renders configured beyond that wait here, in the bounded queue, instead of in Chromium.
+    const limits = clampConcurrency(configured, chromium().maxParallelRenders);
+    if (limits.maxConcurrent < configured.maxConcurrent) {
+      logger.info('MAX_CONCURRENT_RENDERS clamped to what one browser prints at once; the rest wait in the queue', { configured, limits });
+    }
+    const limiter = new ConcurrencyLimiter(limits);
     return new (modules.reportService().ReportService)(reports(), reportStore(), { linkExpirySeconds: config.service.linkExpirySeconds, limiter });
   });
   const batchObjects = once(() => {
@@ -181,7 +196,7 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
     const { RecyclingRenderer, DEFAULT_RECYCLE_LIMITS } = modules.recycling();
     const { ReportRenderer } = modules.reportRenderer();
     // Each browser is relaunched when it has grown too big: a batch may print thousands of documents.
-    const printers = Array.from({ length: size }, () => new RecyclingRenderer(newChromium, options.recycle ?? DEFAULT_RECYCLE_LIMITS));
+    const printers = Array.from({ length: size }, () => new RecyclingRenderer(() => newChromium(), options.recycle ?? DEFAULT_RECYCLE_LIMITS));
     return {
       reports: printers.map((printer) => new ReportRenderer(parts, printer)),
       printers,
@@ -197,7 +212,7 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
 
   const httpApi = once((): HttpHandler => {
     const { handleHttpRequest } = modules.httpApi();
-    const deps = { service: service(), templates: templates(), config: config.http, logger };
+    const deps = { service: service(), templates: templates(), config: config.http, retryAfterSeconds: config.service.retryAfterSeconds, logger };
     return (request) => handleHttpRequest(request, deps);
   });
   const batchApi = once((): HttpHandler => {

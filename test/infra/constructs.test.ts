@@ -2,7 +2,7 @@
  * The constructs' props and guards, on small stacks that skip asset bundling (fast), and the pure
  * modules behind the batch's infra handlers.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -110,8 +110,28 @@ describe('ChromiumFontsLayer', () => {
     expect(readFileSync(join(out, 'fonts', 'licensed', '仿宋_GB2312.ttf'))).toEqual(Buffer.alloc(1024, 1));
     expect(existsSync(join(out, 'fonts', 'licensed', 'README.md'))).toBe(false);
     expect(readFileSync(join(out, 'fonts', 'fonts.conf'), 'utf8')).toContain('<dir>/opt/fonts/licensed</dir>');
+    // The coverage ships beside fonts.conf and counted the licensed folder as it is here: this
+    // "font" is none, so it adds nothing to what the stand-ins print in every stack.
+    const coverage = JSON.parse(readFileSync(join(out, 'fonts', 'glyph-coverage.json'), 'utf8')) as { codePoints: number; licensed: unknown[]; stacks: unknown[] };
+    expect(coverage.licensed).toEqual([{ file: '仿宋_GB2312.ttf', families: [], codePoints: 0 }]);
+    expect(coverage.stacks).toHaveLength(5);
+    expect(coverage.codePoints).toBeGreaterThan(20_000);
+    expect(JSON.stringify(coverage)).not.toContain(fonts);
     const pkg = JSON.parse(readFileSync(join(out, 'nodejs', 'node_modules', '@sparticuz', 'chromium', 'package.json'), 'utf8')) as { version: string };
     expect(pkg.version).toBe('147.0.0');
+  });
+
+  it('rebuilds when a template’s font stack changes, not when the rest of its stylesheet does', () => {
+    const templates = tempDir('layer-templates-');
+    const css = join(templates, 'report', 'style.css');
+    mkdirSync(join(templates, 'report'));
+    const write = (text: string): string => {
+      writeFileSync(css, text);
+      return ChromiumFontsLayer.fingerprint(PATHS.chromiumPackage, PATHS.licensedFonts, [], templates);
+    };
+    const before = write(':root { --font-body: "仿宋_GB2312", "Noto Serif SC", "Noto Serif SC Extended"; }\np { font-family: var(--font-body); margin: 0; }\n');
+    expect(write(':root { --font-body: "仿宋_GB2312", "Noto Serif SC", "Noto Serif SC Extended"; }\np { font-family: var(--font-body); margin: 1em; }\n')).toBe(before);
+    expect(write(':root { --font-body: "仿宋_GB2312", "Noto Sans SC", "Noto Sans SC Extended"; }\np { font-family: var(--font-body); margin: 1em; }\n')).not.toBe(before);
   });
 });
 

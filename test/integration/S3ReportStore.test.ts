@@ -1,11 +1,12 @@
 /**
- * Storage and the report service against a real S3-compatible server (s3rver on 127.0.0.1, no
- * mocked client): metadata round trip, intact bytes, Chinese download names, idempotency, single
- * flight, saturation, expired and tampered links. The printer is a stand-in here (no Chromium):
- * the real one is exercised by httpApi.test.ts.
+ * Storage and the report service against a real S3-compatible server (s3rver on 127.0.0.1 behind
+ * the embedded S3's gate, no mocked client): metadata round trip, intact bytes, Chinese download
+ * names, idempotency, single flight, saturation, expired and tampered links, and stored objects
+ * whose bytes no longer match their metadata (issue #13). The printer is a stand-in here (no
+ * Chromium): the real one is exercised by httpApi.test.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConcurrencyLimiter } from '../../lambda/src/core/ConcurrencyLimiter';
@@ -19,6 +20,9 @@ import { fileNameOfContentDisposition } from '../../lambda/src/core/contentDispo
 import { S3ReportStore } from '../../lambda/src/storage/S3ReportStore';
 import type { StorageConfig } from '../../lambda/src/config/loadConfig';
 import { presignedUrlSignatureIsValid } from '../helpers/verifyPresignedUrl';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../lambda/src/storage/createS3Client';
+import type { AddressInfo } from 'node:net';
 
 const BUCKET = 'store-test';
 
@@ -76,15 +80,24 @@ describe('S3ReportStore and ReportService on s3rver', () => {
   let s3: LocalS3;
   let config: StorageConfig;
   let store: S3ReportStore;
+  /** A writer with the service's own keys, putting what the service never would. */
+  let writer: S3Client;
+
+  /** Puts `body` under `key` with the metadata the report store writes, but no checksum: a forged or torn object. */
+  const putRaw = (key: string, body: Buffer, metadata: Record<string, string>): Promise<unknown> =>
+    writer.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentLength: body.length, ContentType: 'application/pdf', Metadata: metadata }));
+  const metadataOf = (sha256: string, template = 't'): Record<string, string> => ({ template, sha256, pages: '1', filename: encodeURIComponent(NAME) });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pdf-export-s3-'));
     s3 = await startLocalS3({ directory: dir, port: 0, bucket: BUCKET });
     config = { bucket: BUCKET, region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true };
     store = new S3ReportStore(config, { credentials: s3.credentials });
+    writer = createS3Client(config, s3.credentials);
   });
   afterAll(async () => {
     store.close();
+    writer.destroy();
     await s3.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -112,10 +125,65 @@ describe('S3ReportStore and ReportService on s3rver', () => {
 
   it('finds nothing for a missing key or an object without its metadata', async () => {
     expect(await store.find('reports/t/ffffffffffffffffffffffffffffffff.pdf')).toBeUndefined();
-    // Written by "another tool": a plain anonymous PUT, no metadata.
-    const put = await fetch(`${s3.endpoint}/${BUCKET}/reports/t/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee.pdf`, { method: 'PUT', body: '%PDF-1.7 bare' });
-    expect(put.status).toBe(200);
+    // Written by "another tool" (with the keys, as the embedded S3 wants), without metadata.
+    await putRaw('reports/t/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee.pdf', Buffer.from('%PDF-1.7 bare'), {});
     expect(await store.find('reports/t/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee.pdf')).toBeUndefined();
+  });
+
+  it('finds nothing where the stored bytes are not the ones the metadata describes', async () => {
+    const genuine = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(8 * 1024)]);
+    const sha256 = sha256Hex(genuine);
+    const key = (n: number): string => `reports/t/${String(n).repeat(32)}.pdf`;
+    const intact = async (k: string): Promise<void> => {
+      await store.put(k, genuine, { templateId: 't', sha256, pages: 1, fileName: NAME });
+      expect(await store.find(k)).toMatchObject({ sha256, bytes: genuine.length });
+    };
+
+    // Replaced by a forged PDF under the genuine metadata (the forged PUT of issue #13).
+    await intact(key(3));
+    await putRaw(key(3), Buffer.from('%PDF-1.7 forged'), metadataOf(sha256));
+    expect(await store.find(key(3))).toBeUndefined();
+
+    // Truncated: the size no longer matches.
+    await intact(key(4));
+    await putRaw(key(4), genuine.subarray(0, 4096), metadataOf(sha256));
+    expect(await store.find(key(4))).toBeUndefined();
+
+    // Genuine bytes, metadata naming another document.
+    await putRaw(key(5), genuine, metadataOf(sha256Hex('%PDF-1.7 forged')));
+    expect(await store.find(key(5))).toBeUndefined();
+
+    // Edited on disk, behind S3's back (s3rver keeps each object in a file; its metadata stays).
+    await intact(key(6));
+    writeFileSync(join(dir, BUCKET, 'reports', 't', `${'6'.repeat(32)}.pdf._S3rver_object`), Buffer.from('%PDF-1.7 edited on disk'));
+    expect(await store.find(key(6))).toBeUndefined();
+  });
+
+  it('reads and hashes the object once where the S3 keeps no SHA-256 checksum (plain s3rver)', async () => {
+    // s3rver without the gate returns no checksums, like an S3-compatible server that keeps none.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const S3rver = require('s3rver') as new (options: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+    const plainDir = mkdtempSync(join(tmpdir(), 'pdf-export-plain-s3-'));
+    const plain = new S3rver({ address: '127.0.0.1', port: 0, directory: plainDir, silent: true, vhostBuckets: false, configureBuckets: [{ name: BUCKET }] });
+    const { port } = await plain.run();
+    const plainConfig = { ...config, endpoint: `http://127.0.0.1:${port}` };
+    const plainStore = new S3ReportStore(plainConfig, { credentials: s3.credentials });
+    const plainWriter = createS3Client(plainConfig, s3.credentials);
+    try {
+      const genuine = Buffer.from('%PDF-1.7 plain');
+      const sha256 = sha256Hex(genuine);
+      await plainStore.put('reports/t/77777777777777777777777777777777.pdf', genuine, { templateId: 't', sha256, pages: 1, fileName: NAME });
+      expect(await plainStore.find('reports/t/77777777777777777777777777777777.pdf')).toMatchObject({ sha256, bytes: genuine.length, fileName: NAME });
+      await plainWriter.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: 'reports/t/77777777777777777777777777777777.pdf', Body: Buffer.from('%PDF-1.7 forged'), Metadata: metadataOf(sha256) }),
+      );
+      expect(await plainStore.find('reports/t/77777777777777777777777777777777.pdf')).toBeUndefined();
+    } finally {
+      plainStore.close();
+      plainWriter.destroy();
+      await plain.close();
+      rmSync(plainDir, { recursive: true, force: true });
+    }
   });
 
   it('signs links whose signature verifies and detects every tampering', async () => {
@@ -194,6 +262,41 @@ describe('S3ReportStore and ReportService on s3rver', () => {
       expect(fresh).toMatchObject({ id: first.link.id, bytes: first.link.bytes, pages: 3, sha256: first.link.sha256 });
       expect(Date.parse(fresh.expiresAt) - Date.now()).toBeGreaterThan(890_000);
       expect(printer.prints).toBe(1);
+    });
+
+    it('renders again and overwrites a stored report whose bytes do not match its metadata', async () => {
+      const printer = new FakePrinter();
+      const service = new ReportService(printer, store, { linkExpirySeconds: 900, limiter: new ConcurrencyLimiter(limits) });
+      const first = await service.create('t', { name: '篡改县' });
+      const forged = Buffer.from('%PDF-1.7 forged');
+      await putRaw(first.link.key, forged, metadataOf(first.link.sha256));
+      await expect(service.link(first.link.id)).rejects.toBeInstanceOf(ReportNotFoundError);
+
+      const again = await service.create('t', { name: '篡改县' });
+      expect(again.rendered).toBe(true);
+      expect(printer.prints).toBe(2);
+      expect(again.link.sha256).not.toBe(sha256Hex(forged));
+      const downloaded = Buffer.from(await (await fetch(again.link.url)).arrayBuffer());
+      expect(sha256Hex(downloaded)).toBe(again.link.sha256);
+      expect(downloaded.length).toBe(again.link.bytes);
+
+      // Overwritten with a whole report: the next request is a genuine hit.
+      const third = await service.create('t', { name: '篡改县' });
+      expect(third.rendered).toBe(false);
+      expect(third.link.sha256).toBe(again.link.sha256);
+      expect(printer.prints).toBe(2);
+    });
+
+    it('renders again where intact bytes carry another template\'s metadata', async () => {
+      const printer = new FakePrinter();
+      const service = new ReportService(printer, store, { linkExpirySeconds: 900, limiter: new ConcurrencyLimiter(limits) });
+      const first = await service.create('t', { name: '错模板县' });
+      const bytes = Buffer.from(await (await fetch(first.link.url)).arrayBuffer());
+      await store.put(first.link.key, bytes, { templateId: 'another-template', sha256: first.link.sha256, pages: 3, fileName: NAME });
+      await expect(service.link(first.link.id)).rejects.toBeInstanceOf(ReportNotFoundError);
+      const again = await service.create('t', { name: '错模板县' });
+      expect(again.rendered).toBe(true);
+      expect(printer.prints).toBe(2);
     });
 
     it('refuses unknown and malformed ids', async () => {

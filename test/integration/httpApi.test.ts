@@ -1,6 +1,7 @@
 /**
- * The HTTP API end to end on the local dev server: real Chromium, real s3rver on 127.0.0.1, plain
- * HTTP from the outside. One server (and one s3rver, one browser) for the whole file.
+ * The HTTP API end to end on the local dev server: real Chromium, real s3rver on 127.0.0.1 behind
+ * the embedded S3's gate, plain HTTP from the outside. One server (and one s3rver, one browser)
+ * for the whole file.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { fileNameOfContentDisposition } from '../../lambda/src/core/contentDispo
 import { call, expectError, postJson, reverseKeys, samples, TEMPLATE } from '../helpers/httpClient';
 import { compact, pdfText } from '../helpers/pdfTools';
 import { presignedUrlSignatureIsValid } from '../helpers/verifyPresignedUrl';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../lambda/src/storage/createS3Client';
 
 interface LogEntry {
   level: 'info' | 'warn' | 'error';
@@ -281,5 +284,57 @@ describe('HTTP API on the local dev server', () => {
     // Asynchronously: the S3 server answering curl runs in this very process.
     await promisify(execFile)('curl', ['-sS', '--fail', '--max-time', '20', '-o', out, link.url]);
     expect(sha256Hex(readFileSync(out))).toBe(link.sha256);
+  });
+
+  describe('stored reports cannot be forged (issue #13)', () => {
+    const keyOf = (id: string): string => `reports/${TEMPLATE}/${id.split('.')[1]}.pdf`;
+
+    it('refuses an anonymous PUT of a forged PDF with trusted metadata; a repeated POST answers the genuine report', async () => {
+      const [name] = [...created.entries()][0];
+      const genuine = await postJson(`${api}/reports`, { template: TEMPLATE, data: SAMPLES[name] });
+      const forged = Buffer.from('%PDF-1.7 forged');
+      const put = await fetch(`${server.localS3!.endpoint}/pdf-export-local/${keyOf(genuine.json.id)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/pdf', 'x-amz-meta-template': TEMPLATE, 'x-amz-meta-sha256': sha256Hex(forged), 'x-amz-meta-pages': '1', 'x-amz-meta-filename': 'x.pdf' },
+        body: forged,
+      });
+      expect(put.status).toBe(403);
+      const again = await postJson(`${api}/reports`, { template: TEMPLATE, data: SAMPLES[name] });
+      expect(again.headers.get('x-report-cache')).toBe('hit');
+      expect(again.json.sha256).toBe(genuine.json.sha256);
+      const pdf = Buffer.from(await (await fetch(again.json.url)).arrayBuffer());
+      expect(sha256Hex(pdf)).toBe(genuine.json.sha256);
+    });
+
+    it('renders again, and overwrites, a stored report whose bytes no longer match its metadata', async () => {
+      const [name, first] = [...created.entries()][1];
+      const key = keyOf(first.id);
+      // A writer with the service's own keys (or a torn upload): other bytes under the genuine metadata.
+      const s3 = createS3Client({ bucket: 'pdf-export-local', region: 'us-east-1', endpoint: server.localS3!.endpoint, forcePathStyle: true }, server.localS3!.credentials);
+      const forged = Buffer.from('%PDF-1.7 forged');
+      try {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: 'pdf-export-local', Key: key }));
+        expect(head.Metadata?.sha256).toBe(first.sha256);
+        await s3.send(new PutObjectCommand({ Bucket: 'pdf-export-local', Key: key, Body: forged, ContentLength: forged.length, ContentType: 'application/pdf', Metadata: head.Metadata }));
+      } finally {
+        s3.destroy();
+      }
+      // Neither a fresh link (nor the playground's preview, which goes through it) hands the forged bytes out.
+      expectError(await call(`${api}/reports/${first.id}`), 404, 'REPORT_NOT_FOUND');
+
+      const before = (await call(`${api}/health`)).json.renders.total;
+      const again = await postJson(`${api}/reports`, { template: TEMPLATE, data: SAMPLES[name] });
+      expect(again.status).toBe(201);
+      expect(again.headers.get('x-report-cache')).toBe('miss');
+      expect((await call(`${api}/health`)).json.renders.total).toBe(before + 1);
+      expect(again.json.sha256).not.toBe(sha256Hex(forged));
+      const pdf = Buffer.from(await (await fetch(again.json.url)).arrayBuffer());
+      expect(sha256Hex(pdf)).toBe(again.json.sha256);
+      expect(pdf.length).toBe(again.json.bytes);
+
+      const third = await postJson(`${api}/reports`, { template: TEMPLATE, data: SAMPLES[name] });
+      expect(third.headers.get('x-report-cache')).toBe('hit');
+      expect(third.json.sha256).toBe(again.json.sha256);
+    });
   });
 });

@@ -3,7 +3,7 @@
  * on a named stage and on `$default`, and Lambda Function URL events (base64 bodies), against a
  * real s3rver and the real Chromium.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, LambdaFunctionURLEvent } from 'aws-lambda';
@@ -13,6 +13,7 @@ import type { Logger } from '../../lambda/src/core/ports';
 import { createHttpHandler, handler as deployedHandler } from '../../lambda/src/entrypoints/httpLambda';
 import { toHttpRequest } from '../../lambda/src/http/lambdaHttp';
 import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
+import { gatewayEvent } from '../helpers/apiGatewayEvent';
 import { testApp } from '../helpers/app';
 import { samples, TEMPLATE } from '../helpers/httpClient';
 import { compact, pdfText } from '../helpers/pdfTools';
@@ -24,42 +25,9 @@ const [FIRST, SECOND] = Object.keys(SAMPLES);
 let sequence = 0;
 const nextId = (): string => `req-${++sequence}-JKJaXmPLvHcESHA=`;
 
-/** An HTTP API (payload 2.0) event as API Gateway sends it, on stage `stage`. */
+/** An HTTP API (payload 2.0) event as API Gateway sends it, on stage `stage` (default `prod`). */
 function apiGatewayEvent(method: string, path: string, options: { body?: string; base64?: boolean; contentType?: string; stage?: string } = {}): APIGatewayProxyEventV2 {
-  const stage = options.stage ?? 'prod';
-  const rawPath = stage === '$default' ? path : `/${stage}${path}`;
-  const headers: Record<string, string> = {
-    accept: '*/*',
-    host: 'r4nd0m1d.execute-api.eu-central-1.amazonaws.com',
-    'user-agent': 'curl/8.5.0',
-    'x-amzn-trace-id': 'Root=1-67a1b2c3-0123456789abcdef01234567',
-    'x-forwarded-for': '203.0.113.7',
-    'x-forwarded-port': '443',
-    'x-forwarded-proto': 'https',
-  };
-  if (options.contentType) headers['content-type'] = options.contentType;
-  if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString: '',
-    headers,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'r4nd0m1d',
-      domainName: 'r4nd0m1d.execute-api.eu-central-1.amazonaws.com',
-      domainPrefix: 'r4nd0m1d',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'curl/8.5.0' },
-      requestId: nextId(),
-      routeKey: '$default',
-      stage,
-      time: '28/Nov/2026:13:00:00 +0000',
-      timeEpoch: 1795870800000,
-    },
-    body: options.body,
-    isBase64Encoded: options.base64 ?? false,
-  };
+  return gatewayEvent({ method, target: path, body: options.body, isBase64Encoded: options.base64, contentType: options.contentType, stage: options.stage, requestId: nextId() });
 }
 
 /** A Lambda Function URL event: always stage `$default`; binary bodies arrive base64-encoded. */
@@ -200,7 +168,20 @@ describe('Lambda HTTP handler', () => {
     event = functionUrlEvent('PUT', '/templates');
     const wrongMethod = await handle(event);
     expectErrorResult(wrongMethod, 405, 'METHOD_NOT_ALLOWED', event.requestContext.requestId);
-    expect(wrongMethod.headers?.allow).toBe('GET');
+    expect(wrongMethod.headers?.allow).toBe('GET, HEAD');
+  });
+
+  it('answers HEAD like GET without the body, and refuses raw paths that mean a route only after repairs', async () => {
+    const get = await handle(apiGatewayEvent('GET', '/templates'));
+    const head = await handle(apiGatewayEvent('HEAD', '/templates'));
+    expect([head.statusCode, head.body, head.headers?.['content-length']]).toEqual([200, '', String(Buffer.byteLength(get.body ?? ''))]);
+    // API Gateway passes the path as the client wrote it (rawPath): nothing collapses `//`,
+    // resolves `..` or turns `\` into `/` on the way, and the handler repairs nothing either.
+    for (const path of ['//health', '/x/../health', '/health/..', '/templates/%2e%2e', '/reports\\']) {
+      for (const event of [apiGatewayEvent('GET', path), apiGatewayEvent('GET', path, { stage: '$default' }), functionUrlEvent('GET', path)]) {
+        expectErrorResult(await handle(event), 400, 'INVALID_REQUEST', event.requestContext.requestId);
+      }
+    }
   });
 
   it('answers 500 with a request id and no internals when configuration is invalid', async () => {
@@ -251,6 +232,36 @@ describe('Lambda HTTP handler', () => {
       ]),
     );
   });
+
+  it('tells a client whose render timed out to come back after RETRY_AFTER_SECONDS', async () => {
+    // A template whose document takes Chromium far longer than the shortest timeout (one second)
+    // to lay out: tens of thousands of table cells, from a few bytes of data.
+    const templates = join(dir, 'slow-templates');
+    mkdirSync(join(templates, 'slow-table'), { recursive: true });
+    const row = `<tr>${'<td>单元格</td>'.repeat(50)}</tr>`;
+    writeFileSync(
+      join(templates, 'slow-table', 'template.html'),
+      `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>slow</title><link rel="stylesheet" href="style.css"></head><body><table>{{#rows}}${row}{{/rows}}</table></body></html>`,
+    );
+    writeFileSync(join(templates, 'slow-table', 'style.css'), 'td { border: 1px solid #000 }');
+    writeFileSync(
+      join(templates, 'slow-table', 'schema.json'),
+      JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'Slow', description: 'A table too big to print in time.', type: 'object', properties: { rows: { type: 'array', items: { type: 'integer' }, maxItems: 2000 } } }),
+    );
+    let slowApp: App | undefined;
+    const slow = createHttpHandler(
+      () => (slowApp = testApp({ ...env, TEMPLATES_DIR: templates, RENDER_TIMEOUT_MS: '1000', RETRY_AFTER_SECONDS: '4', MAX_PAGES: '10000' }, { s3Credentials: s3.credentials, logger })).httpApi(),
+      logger,
+    );
+    try {
+      const event = apiGatewayEvent('POST', '/reports', { body: JSON.stringify({ template: 'slow-table', data: { rows: Array(1500).fill(1) } }), contentType: 'application/json' });
+      const result = await slow(event);
+      expectErrorResult(result, 503, 'RENDER_TIMEOUT', event.requestContext.requestId);
+      expect(result.headers?.['retry-after']).toBe('4');
+    } finally {
+      await slowApp?.close();
+    }
+  }, 60_000);
 
   it('answers 500 STORAGE_FAILED, logging the cause, when S3 is down', async () => {
     await s3.close();

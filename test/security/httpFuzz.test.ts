@@ -1,8 +1,11 @@
 /**
  * Property-based fuzzing of the HTTP handler with fast-check: random and mutated bodies, media
  * types, encodings, methods and paths, through the real handler, the real core, a real s3rver and
- * the real Chromium. Every answer must be well-formed JSON with a 2xx or 4xx status: never a 5xx,
- * never a hang, never a crash.
+ * the real Chromium. Every answer must be well-formed JSON with a 2xx or 4xx status (a HEAD answer:
+ * no body, the Content-Length of the JSON it stands for): never a 5xx, never a hang, never a crash.
+ * Raw paths built from the pieces that confuse path readers (dot segments, encoded dots and
+ * slashes, backslashes, doubled slashes) must be either refused or read into a path no layer
+ * could read differently.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +13,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { App } from '../../lambda/src/compose';
 import type { Logger } from '../../lambda/src/core/ports';
+import { InvalidRequestError } from '../../lambda/src/core/errors';
 import type { HttpRequest, HttpResponse } from '../../lambda/src/http/httpMessages';
+import { canonicalPath } from '../../lambda/src/http/requestTarget';
 import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
 import { testApp } from '../helpers/app';
 import { samples, TEMPLATE } from '../helpers/httpClient';
@@ -69,6 +74,13 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), path: pathArb, key: nastyString, value: jsonValue }),
 );
 
+/** Raw paths from the pieces that make one path mean different things to different readers. */
+const PLAIN_PIECES = ['/', 'a', 'health', 'reports', 'templates', TEMPLATE, '%41', '%68ealth', '%E5%8E%BF', '%2f', '%00', ';', '@', ':', '~', '-', '.x'];
+const TRICKY_PIECES = ['//', '.', '..', '%2e', '%2E', '.%2e', '%2F', '%5c', '\\', '%', '%zz', '?x=1', '#', ' ', '县', '\t'];
+const rawPathArb = fc
+  .array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...PLAIN_PIECES) }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY_PIECES) }), { minLength: 1, maxLength: 8 })
+  .chain((pieces) => fc.constantFrom(`/${pieces.join('')}`, pieces.join('')));
+
 /** A request body and how it is sent. */
 const requestArb: fc.Arbitrary<HttpRequest> = fc
   .record({
@@ -92,7 +104,7 @@ const requestArb: fc.Arbitrary<HttpRequest> = fc
     method: fc.oneof({ weight: 8, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD') }),
     path: fc.oneof(
       { weight: 8, arbitrary: fc.constant('/reports') },
-      { weight: 1, arbitrary: fc.oneof(fc.constantFrom('/reports/', '/reports/x', `/reports/${TEMPLATE}.0123456789abcdef0123456789abcdef`, '/templates', `/templates/${TEMPLATE}`, '/templates/..%2f..%2fetc', '/health', '/', '//reports', '/reports/../health'), nastyString.map((s) => `/${s}`)) },
+      { weight: 1, arbitrary: fc.oneof(fc.constantFrom('/reports/', '/reports/x', `/reports/${TEMPLATE}.0123456789abcdef0123456789abcdef`, '/templates', `/templates/${TEMPLATE}`, '/templates/..%2f..%2fetc', '/health', '/', '//reports', '/reports/../health', '/x/../reports', '/reports\\', '/templates/%2e%2e'), nastyString.map((s) => `/${s}`), rawPathArb) },
     ),
   })
   .map(({ body, base64, contentType, method, path }, ) => ({
@@ -139,6 +151,11 @@ describe('HTTP handler fuzzing', () => {
         if (response.statusCode >= 500) throw new Error(`${response.statusCode}: ${response.body}`);
         expect(response.statusCode).toBeGreaterThanOrEqual(200);
         expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+        if (request.method === 'HEAD') {
+          expect(response.body).toBe('');
+          expect(Number(response.headers['content-length'])).toBeGreaterThan(0);
+          return;
+        }
         const body = JSON.parse(response.body) as { error?: { code: unknown; message: unknown; details: unknown } };
         if (response.statusCode >= 400) {
           expect(typeof body.error?.code).toBe('string');
@@ -154,4 +171,33 @@ describe('HTTP handler fuzzing', () => {
     expect(statuses.get(422) ?? 0).toBeGreaterThan(RUNS / 10);
     expect(statuses.get(201) ?? 0).toBeGreaterThan(0);
   }, 600_000);
+
+  it('reads every raw path into one that no layer can read differently, or refuses it with 400', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(rawPathArb, (raw) => {
+        let path: string;
+        try {
+          path = canonicalPath(raw);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidRequestError);
+          return;
+        }
+        accepted++;
+        const segments = path.split('/').slice(1);
+        // No empty segment but a trailing one, no dot segment even once decoded, no backslash,
+        // nothing a URL parser would take for a host, a query or a fragment.
+        expect(path.startsWith('/') && !path.startsWith('//')).toBe(true);
+        expect(segments.slice(0, -1)).not.toContain('');
+        for (const segment of segments) expect(['.', '..']).not.toContain(decodeURIComponent(segment.replace(/%(?![0-9a-fA-F]{2})/g, '%25')));
+        expect(path).not.toMatch(/[\\?# ]/);
+        // node's URL parser, which once read the local server's paths, now finds the same path.
+        expect(new URL(path, 'http://127.0.0.1').pathname).toBe(path);
+        // Reading it again changes nothing: the core checks what a transport already checked.
+        expect(canonicalPath(path)).toBe(path);
+      }),
+      { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 20261128) },
+    );
+    expect(accepted).toBeGreaterThan(RUNS / 20);
+  });
 });

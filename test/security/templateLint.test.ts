@@ -26,6 +26,15 @@ describe('template rules', () => {
     expect(lint('<p style="background: url(assets/a.png)">x</p>', 'q::before { content: "\\201C" } p { background: url(assets/\\62 .png) }')).toEqual([]);
   });
 
+  it('accepts image-set() and -webkit-image-set() over the template\'s own assets, whatever their spelling', () => {
+    const css = [
+      'p { background-image: image-set("assets/a.png" 1x, \'assets/b.png\' 2x, url(assets/c.png) 3x, assets/d.png 4x) }',
+      'q { background-image: -webkit-image-set(url("assets/a.png") 1x, linear-gradient(red, blue) 2x) }',
+      'h1 { background-image: image-set("assets/a.avif" type("image/avif"), "assets/a.png" type("image/png")) }',
+    ].join('\n');
+    expect(lint('<p style="background-image: image-set(\'assets/a.png\' 1x)">x</p>', css)).toEqual([]);
+  });
+
   it('accepts plain escaped data in text and in geometry attributes', () => {
     expect(lint('<h1>{{county.name}}</h1><svg xmlns="http://www.w3.org/2000/svg"><rect x="{{x}}" width="{{w}}"/></svg>')).toEqual([]);
   });
@@ -53,6 +62,7 @@ describe('template rules', () => {
     ['remote url() in a style attribute', '<p style="background: url(http://127.0.0.1:9001/x)">x</p>', /may only point at the template's own assets/],
     ['CSS-escaped url() in a style attribute', '<p style="background: \\75 rl(\\68ttps://example.com/x)">x</p>', /url\(https:\/\/example\.com\/x\) may only point/],
     ['CSS-escaped url() in a style element', '<style>p { background: \\000075rl(http://127.0.0.1/x) }</style>', /url\(http:\/\/127\.0\.0\.1\/x\) may only point/],
+    ['remote image-set() in a style attribute', '<p style="background-image: image-set(\'http://127.0.0.1:9001/x.png\' 1x)">x</p>', /image-set\(http:\/\/127\.0\.0\.1:9001\/x\.png\) may only point/],
   ])('rejects %s', (_name, body, message) => {
     expect(lint(body).join('\n')).toMatch(message);
   });
@@ -65,6 +75,14 @@ describe('template rules', () => {
     ['CSS-escaped url()', 'p { background: \\75 rl(http://127.0.0.1:9001/x) }', /may only point at the template's own assets/],
     ['CSS-escaped scheme', 'p { background: url(\\68 ttp://127.0.0.1:9001/x) }', /url\(http:\/\/127\.0\.0\.1:9001\/x\) may only point/],
     ['CSS-escaped @import', '@\\69mport "x.css";', /@import is not allowed/],
+    // issue #13: image-set() fetched its strings while the linter only looked at url().
+    ['quoted remote image-set()', 'p { background-image: image-set("http://127.0.0.1:9001/x.png" 1x) }', /image-set\(http:\/\/127\.0\.0\.1:9001\/x\.png\) may only point/],
+    ['unquoted remote image-set()', 'p { background-image: image-set(http://127.0.0.1:9001/x.png 1x) }', /image-set\(http:\/\/127\.0\.0\.1:9001\/x\.png\) may only point/],
+    ['remote second image of an image-set()', 'p { background-image: image-set("assets/a.png" 1x, "https://example.com/b.png" 2x) }', /image-set\(https:\/\/example\.com\/b\.png\) may only point/],
+    ['remote -webkit-image-set()', "p { background-image: -webkit-image-set('https://example.com/a.png' 1x) }", /-webkit-image-set\(https:\/\/example\.com\/a\.png\) may only point/],
+    ['image-set() with a type()', 'p { background-image: image-set("//example.com/a.avif" type("image/avif")) }', /image-set\(\/\/example\.com\/a\.avif\) may only point/],
+    ['remote url() inside an image-set()', 'p { background-image: image-set(url(http://127.0.0.1:9001/x.png) 1x) }', /url\(http:\/\/127\.0\.0\.1:9001\/x\.png\) may only point/],
+    ['CSS-escaped image-set()', 'p { background-image: \\69mage-set("\\68ttp://127.0.0.1:9001/x.png" 1x) }', /image-set\(http:\/\/127\.0\.0\.1:9001\/x\.png\) may only point/],
   ])('rejects %s in style.css', (_name, css, message) => {
     expect(lint('<p>x</p>', css).join('\n')).toMatch(message);
   });

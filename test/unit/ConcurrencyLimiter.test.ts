@@ -1,4 +1,4 @@
-import { ConcurrencyLimiter } from '../../lambda/src/core/ConcurrencyLimiter';
+import { clampConcurrency, ConcurrencyLimiter } from '../../lambda/src/core/ConcurrencyLimiter';
 import { RendererBusyError } from '../../lambda/src/core/errors';
 
 /** A task that runs until its `finish` is called. */
@@ -62,6 +62,32 @@ describe('ConcurrencyLimiter', () => {
     for (let i = 0; i < 3; i++) {
       await expect(limiter.run(() => { throw new Error('sync'); })).rejects.toThrow('sync');
     }
+    expect(limiter.stats()).toEqual({ active: 0, queued: 0 });
+  });
+
+  it('clamps concurrency to what the renderer runs at once, queueing the rest instead of refusing it', () => {
+    // Issue #13: MAX_CONCURRENT_RENDERS=16 put 16 pages into one single-process browser.
+    expect(clampConcurrency({ maxConcurrent: 16, maxQueued: 1000, retryAfterSeconds: 2 }, 2)).toEqual({ maxConcurrent: 2, maxQueued: 1014, retryAfterSeconds: 2 });
+    expect(clampConcurrency({ maxConcurrent: 16, maxQueued: 0, retryAfterSeconds: 2 }, 2)).toEqual({ maxConcurrent: 2, maxQueued: 14, retryAfterSeconds: 2 });
+    // At or under the ceiling nothing changes.
+    expect(clampConcurrency({ maxConcurrent: 2, maxQueued: 8, retryAfterSeconds: 2 }, 2)).toEqual({ maxConcurrent: 2, maxQueued: 8, retryAfterSeconds: 2 });
+    expect(clampConcurrency({ maxConcurrent: 1, maxQueued: 0, retryAfterSeconds: 2 }, 2)).toEqual({ maxConcurrent: 1, maxQueued: 0, retryAfterSeconds: 2 });
+    expect(() => clampConcurrency({ maxConcurrent: 1, maxQueued: 0, retryAfterSeconds: 2 }, 0)).toThrow(RangeError);
+  });
+
+  it('admits as many tasks clamped as configured, and runs only the clamped number at once', async () => {
+    const limiter = new ConcurrencyLimiter(clampConcurrency({ maxConcurrent: 4, maxQueued: 1, retryAfterSeconds: 3 }, 2));
+    const tasks = Array.from({ length: 5 }, () => controllable());
+    const running = tasks.map((t) => limiter.run(t.task));
+    await tick();
+    expect(tasks.map((t) => t.started)).toEqual([true, true, false, false, false]);
+    expect(limiter.stats()).toEqual({ active: 2, queued: 3 });
+    await expect(limiter.run(async () => 'sixth')).rejects.toBeInstanceOf(RendererBusyError);
+    for (const [i, t] of tasks.entries()) {
+      await tick();
+      t.finish(String(i));
+    }
+    await expect(Promise.all(running)).resolves.toEqual(['0', '1', '2', '3', '4']);
     expect(limiter.stats()).toEqual({ active: 0, queued: 0 });
   });
 

@@ -70,4 +70,12 @@ describe('errorResponse', () => {
     expect(errorResponse(new errors.MethodNotAllowedError('no', ['GET', 'HEAD']), 'r').headers.allow).toBe('GET, HEAD');
     expect(errorResponse(new errors.LimitExceededError('big'), 'r').headers['retry-after']).toBeUndefined();
   });
+
+  it('tells a timed-out client the wait its caller configured (RETRY_AFTER_SECONDS), never overriding a busy error\'s own', () => {
+    const options = { retryAfterSeconds: 11 };
+    expect(errorResponse(new errors.RenderTimeoutError('slow'), 'r', options).headers['retry-after']).toBe('11');
+    expect(errorResponse(new errors.RendererBusyError('busy', 9), 'r', options).headers['retry-after']).toBe('9');
+    expect(errorResponse(new errors.LimitExceededError('big'), 'r', options).headers['retry-after']).toBeUndefined();
+    expect(errorResponse(new errors.ChromiumError('crashed'), 'r', options).headers['retry-after']).toBeUndefined();
+  });
 });

@@ -3,7 +3,7 @@
  * (storage and Chromium are exercised by the integration tests) and a real TemplateStore holding
  * one small template of the test's own.
  */
-import { DataValidationError, RendererBusyError, ReportNotFoundError } from '../../lambda/src/core/errors';
+import { DataValidationError, RendererBusyError, RenderTimeoutError, ReportNotFoundError } from '../../lambda/src/core/errors';
 import type { ReportLink, ReportOutcome } from '../../lambda/src/core/ReportService';
 import { TemplateStore } from '../../lambda/src/core/TemplateStore';
 import { handleHttpRequest, type HttpDependencies } from '../../lambda/src/http/handleHttpRequest';
@@ -42,6 +42,7 @@ function setup(create: (template: string, data: unknown) => Promise<ReportOutcom
     },
     templates: TEMPLATES,
     config: { maxBodyBytes: 100 },
+    retryAfterSeconds: 7,
     logger: {
       info: (message, attributes) => void logs.push({ level: 'info', message, attributes }),
       warn: (message, attributes) => void logs.push({ level: 'warn', message, attributes }),
@@ -120,6 +121,13 @@ describe('handleHttpRequest', () => {
     const refused = await handleHttpRequest(post('{"template":"t","data":{}}'), busy.deps);
     expect([refused.statusCode, refused.headers['retry-after']]).toEqual([503, '6']);
     expect(busy.logs.map((l) => l.level)).toEqual(['warn']);
+
+    // A timeout carries no wait of its own: the client is told the configured RETRY_AFTER_SECONDS.
+    const slow = setup(async () => {
+      throw new RenderTimeoutError('took 20000 ms; raise RENDER_TIMEOUT_MS');
+    });
+    const timedOut = await handleHttpRequest(post('{"template":"t","data":{}}'), slow.deps);
+    expect([timedOut.statusCode, code(timedOut), timedOut.headers['retry-after']]).toEqual([503, 'RENDER_TIMEOUT', '7']);
   });
 
   it('logs a server fault with its cause and answers without it', async () => {
@@ -144,11 +152,48 @@ describe('handleHttpRequest', () => {
     expect(await get('/templates/x')).toBe(404);
     expect(await get(`/reports/${LINK.id}`)).toBe(200);
     expect(await get(`/reports/${LINK.id}/extra`)).toBe(404);
-    expect(await get('/reports/%E0%A4%A')).toBe(404);
+    expect(await get('/reports/%E0%A4%AA')).toBe(404);
     expect(await get('/reports', 'GET')).toBe(405);
     expect(await get('/health', 'post')).toBe(405);
     expect(await get('/')).toBe(404);
-    expect(await get('//health')).toBe(404);
+    // Escapes of letters and digits are the letters themselves (RFC 3986 §6.2.2.2).
+    expect(await get('/%68ealth')).toBe(200);
+    expect(await get('/templates/%74')).toBe(200);
+  });
+
+  it('refuses raw paths that only mean a route after repairs: 400, saying what to change', async () => {
+    const { deps, calls } = setup();
+    // The paths of issue #13 (part 5), and their relatives: empty segments, dot segments plain
+    // and encoded, backslashes, broken escapes, targets that are not a path.
+    const refused = ['//health', '//templates', '/health//', '/health/..', '/health/.', '/templates/%2e%2e', '/templates/.%2E', '/reports/..', '/x/../reports', '/./health', '/reports\\', '/reports/%E0%A4%A', '/health%', '/he alth', '/health#x', 'health', '*', 'http://evil.example/health', '/templates/\u53bf'];
+    for (const path of refused) {
+      for (const method of ['GET', 'POST']) {
+        const response = await handleHttpRequest(request({ method, path, headers: { 'content-type': 'application/json' }, body: '{"template":"t","data":{}}' }), deps);
+        expect({ path, method, status: response.statusCode, code: code(response) }).toEqual({ path, method, status: 400, code: 'INVALID_REQUEST' });
+        expect(JSON.parse(response.body).error.message).toMatch(/^The request path .+; (?:remove|send|encode|write)/);
+      }
+    }
+    expect(calls).toEqual([]);
+    // An encoded slash stays inside its segment: it is a (wrong) id, not a way to another route.
+    expect((await handleHttpRequest(request({ path: '/templates/..%2F..%2Fetc' }), deps)).statusCode).toBe(404);
+  });
+
+  it('answers HEAD on every GET route like GET, without the body', async () => {
+    const { deps } = setup();
+    for (const path of ['/health', '/templates', '/templates/t', `/reports/${LINK.id}`, '/templates/x']) {
+      const get = await handleHttpRequest(request({ path }), deps);
+      const head = await handleHttpRequest(request({ method: 'HEAD', path }), deps);
+      expect(head.statusCode).toBe(get.statusCode);
+      expect(head.body).toBe('');
+      const { 'content-length': length, ...headers } = head.headers;
+      expect(headers).toEqual(get.headers);
+      expect(length).toBe(String(Buffer.byteLength(get.body)));
+    }
+    // POST-only stays POST-only, and a wrong method hears that HEAD is allowed where GET is.
+    const headReports = await handleHttpRequest(request({ method: 'HEAD', path: '/reports' }), deps);
+    expect([headReports.statusCode, headReports.headers.allow, headReports.body]).toEqual([405, 'POST', '']);
+    const put = await handleHttpRequest(request({ method: 'PUT', path: '/templates' }), deps);
+    expect([put.statusCode, put.headers.allow]).toEqual([405, 'GET, HEAD']);
   });
 
   it('shows a template with its schema and first sample', async () => {

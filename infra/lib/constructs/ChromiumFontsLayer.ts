@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { AssetHashType, DockerImage, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
@@ -31,7 +32,9 @@ export interface ChromiumFontsLayerProps {
 
 const FONT_FILE = /\.(ttf|otf|ttc)$/i;
 /** Bump when the layer's layout changes, so the asset is rebuilt. */
-const LAYOUT_VERSION = '2';
+const LAYOUT_VERSION = '3';
+/** Written by scripts/build-fonts.mjs beside fonts.conf; the service refuses characters outside it. */
+const COVERAGE_FILE = 'glyph-coverage.json';
 
 function listFonts(dir: string | undefined): string[] {
   if (!dir || !existsSync(dir)) return [];
@@ -50,6 +53,9 @@ function listFonts(dir: string | undefined): string[] {
  *   /opt/fonts/*.ttf, /opt/fonts/fonts.conf      the open CJK stand-ins, each split into a GB 2312
  *                                                core and an "Extended" rest; fonts.conf lists
  *                                                /opt/fonts and /opt/fonts/licensed only
+ *   /opt/fonts/glyph-coverage.json               the characters every font stack of the templates
+ *                                                can print, licensed fonts included: the service
+ *                                                refuses data with any other (fonts/README.md)
  *   /opt/fonts/licensed/*                        an office's licensed fonts (optional)
  *
  * Functions using it set CHROMIUM_PACK_DIR=/opt/chromium and FONTCONFIG_FILE=/opt/fonts/fonts.conf
@@ -59,7 +65,8 @@ function listFonts(dir: string | undefined): string[] {
  * bundles the package's JS with esbuild, and runs scripts/build-fonts.mjs with `/opt/fonts` paths
  * (into build/layer-fonts, which it updates incrementally).
  * The asset hash covers the Chromium package version, the fonts script and font package versions,
- * and the licensed fonts' names and sizes, so an unchanged layer is not uploaded again.
+ * the licensed fonts' names and sizes, and the templates' font stacks (they decide the coverage),
+ * so an unchanged layer is not uploaded again.
  */
 export class ChromiumFontsLayer extends Construct {
   /** Where the layer puts @sparticuz/chromium's brotli files: the CHROMIUM_PACK_DIR to set. */
@@ -113,7 +120,7 @@ export class ChromiumFontsLayer extends Construct {
   }
 
   /** Cheap and stable: versions, script text and file names/sizes, never the 130 MB of content. */
-  static fingerprint(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): string {
+  static fingerprint(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[], templatesDir: string = PATHS.templates): string {
     const hash = createHash('sha256');
     hash.update(`layout ${LAYOUT_VERSION}\n`);
     hash.update(readFileSync(join(chromiumDir, 'package.json')));
@@ -129,7 +136,17 @@ export class ChromiumFontsLayer extends Construct {
       const stat = statSync(join(licensedDir, name));
       hash.update(`licensed ${name} ${stat.size} ${Math.floor(stat.mtimeMs)}\n`);
     }
+    // The coverage file depends on the templates' font stacks: hashed as the fonts script reads
+    // them, so a change to the rest of a stylesheet does not upload the layer again.
+    hash.update(`stacks ${ChromiumFontsLayer.fontStacks(templatesDir)}\n`);
     return hash.digest('hex');
+  }
+
+  /** The templates' font stacks as JSON, read by scripts/build-fonts.mjs itself (~0.1 s). */
+  static fontStacks(templatesDir: string): string {
+    const script = `import { templateFontStacks } from ${JSON.stringify(pathToFileURL(PATHS.buildFontsScript).href)};
+      process.stdout.write(JSON.stringify(await templateFontStacks(process.argv[1])));`;
+    return execFileSync(process.execPath, ['--input-type=module', '-e', script, templatesDir], { encoding: 'utf8' });
   }
 
   /** Writes the layer's content into `outputDir` (synchronous: CDK's local bundling is). */
@@ -186,12 +203,15 @@ export class ChromiumFontsLayer extends Construct {
         '/tmp/fontconfig-cache',
         '--extra-dir',
         ChromiumFontsLayer.LICENSED_FONTS_DIR,
+        // The coverage counts the licensed fonts where they are now, not where the layer puts them.
+        '--scan-dir',
+        licensedDir,
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     mkdirSync(fontsOut, { recursive: true });
     for (const name of readdirSync(fontsCache)) {
-      if (name === 'fonts.conf' || name.endsWith('.ttf')) copyFileSync(join(fontsCache, name), join(fontsOut, name));
+      if (name === 'fonts.conf' || name === COVERAGE_FILE || name.endsWith('.ttf')) copyFileSync(join(fontsCache, name), join(fontsOut, name));
     }
     const licensedOut = join(fontsOut, 'licensed');
     mkdirSync(licensedOut, { recursive: true });

@@ -2,10 +2,11 @@
  * The one browser of a ChromiumRenderer: launched lazily on first use, reused across renders and
  * Lambda invocations, relaunched when it has died, killed when a render timed out in it. Also what
  * belongs to that browser: its DevTools session, the spare page opened on it ahead of time (good
- * only on that browser, and only until close), and the memory-pressure hints that keep it from
- * growing.
+ * only on that browser, and only until close), the memory-pressure hints that keep it from
+ * growing, and who must hear when it goes (`watch`): the renders still printing on it.
  */
 import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type CDPSession } from 'puppeteer-core';
 import { ChromiumError } from '../core/errors';
@@ -76,6 +77,19 @@ export function chromiumEnv(fontconfigFile: string, env: NodeJS.ProcessEnv = pro
 /** Renders between two memory-pressure notifications (see `relieveMemory`). */
 const MEMORY_PRESSURE_EVERY = 5;
 
+/**
+ * How long `close` lets the browser shut down before killing it. A frozen browser (SIGSTOP, a
+ * host swapping) never answers `Browser.close`, and puppeteer would wait for its protocol
+ * timeout (3 minutes) while the dev server or a Lambda waits for us.
+ */
+const CLOSE_GRACE_MS = 3_000;
+
+/**
+ * How a browser went: `replaced` when `discard` killed it (a render timed out in it), `crashed`
+ * when it died by itself (a crash, an outside SIGKILL, the out-of-memory killer) or was closed.
+ */
+export type BrowserLoss = 'replaced' | 'crashed';
+
 export class BrowserSupervisor {
   private browser: Promise<Browser> | undefined;
   private closed = false;
@@ -96,11 +110,46 @@ export class BrowserSupervisor {
     return this.getBrowser();
   }
 
-  /** Kills a browser at once (a render timed out in it); the next render launches a fresh one. */
+  /**
+   * Kills a browser at once (a render timed out in it); the next render launches a fresh one.
+   * Whoever `watch`es it hears `replaced` before this returns, so the renders still printing on it
+   * learn that they did nothing wrong before any of their own deadlines can fire.
+   */
   discard(browser: Browser): void {
     // Forget it now, not when 'disconnected' fires, so no render in between picks up a dying browser.
     this.forget(browser);
+    this.discarded.add(browser);
+    this.lost(browser, 'replaced');
+    // SIGKILL also ends a stopped (SIGSTOP) process.
     browser.process()?.kill('SIGKILL');
+  }
+
+  /** Browsers `discard` killed, so that their 'disconnected' is not taken for a crash. */
+  private readonly discarded = new WeakSet<Browser>();
+  private readonly watchers = new WeakMap<Browser, Set<(loss: BrowserLoss) => void>>();
+
+  /**
+   * Calls `onLost` once when `browser` goes (at once if it has gone already); returns the call
+   * that stops watching. A render watches the browser it prints on, so that it fails the moment
+   * the browser goes instead of waiting for puppeteer to notice (some waits, such as a target
+   * being created, only end at their own timeout).
+   */
+  watch(browser: Browser, onLost: (loss: BrowserLoss) => void): () => void {
+    if (this.discarded.has(browser) || !browser.connected) {
+      onLost(this.discarded.has(browser) ? 'replaced' : 'crashed');
+      return () => undefined;
+    }
+    let watchers = this.watchers.get(browser);
+    if (!watchers) this.watchers.set(browser, (watchers = new Set()));
+    const watching = watchers;
+    watching.add(onLost);
+    return () => void watching.delete(onLost);
+  }
+
+  private lost(browser: Browser, loss: BrowserLoss): void {
+    const watchers = this.watchers.get(browser);
+    this.watchers.delete(browser);
+    for (const onLost of watchers ?? []) onLost(loss);
   }
 
   async close(): Promise<void> {
@@ -108,7 +157,9 @@ export class BrowserSupervisor {
     const browser = this.browser;
     this.browser = undefined;
     const launched = await browser?.catch(() => undefined);
-    await launched?.close().catch(() => launched.process()?.kill('SIGKILL'));
+    if (!launched) return;
+    const closed = await Promise.race([launched.close().then(() => true, () => false), delay(CLOSE_GRACE_MS, false, { ref: false })]);
+    if (!closed) launched.process()?.kill('SIGKILL');
   }
 
   /** The running browser's process id, for diagnostics and for tests that kill it on purpose. */
@@ -135,7 +186,7 @@ export class BrowserSupervisor {
 
   /** Opens the next render's page on `browser`, unless one is waiting already. */
   prepareSpare(browser: Browser): void {
-    if (this.spare || this.closed || !browser.connected) return;
+    if (this.spare || this.closed || !browser.connected || this.discarded.has(browser)) return;
     const page = this.openSealedPage(browser);
     page.catch(() => undefined); // a failed spare is simply not used
     this.spare = { browser, page };
@@ -148,8 +199,9 @@ export class BrowserSupervisor {
   private rendersSincePressure = 0;
 
   /**
-   * Called after every render that did not time out; every MEMORY_PRESSURE_EVERY renders it hints
-   * the browser to give memory back.
+   * Called after every render that printed; every MEMORY_PRESSURE_EVERY renders it hints the
+   * browser to give memory back. Never awaited by a render: a browser frozen right after printing
+   * would hold the finished PDF back for puppeteer's 3-minute protocol timeout.
    *
    * *Measured*: the bundled Chromium's resident memory grows with every 11-page report (~5 MB with
    * the whole fonts, ~2 MB with their core files) and is never given back: 200 MB → 450 MB after
@@ -195,8 +247,12 @@ export class BrowserSupervisor {
       launching.then(
         (browser) => {
           this.launched.set(browser, launching);
-          // A crashed or killed browser is forgotten, so the next render launches a new one.
-          browser.once('disconnected', () => this.forget(browser));
+          // A crashed or killed browser is forgotten, so the next render launches a new one, and
+          // the renders on it hear why (a discarded one has told them already).
+          browser.once('disconnected', () => {
+            this.forget(browser);
+            this.lost(browser, 'crashed');
+          });
         },
         () => undefined,
       );

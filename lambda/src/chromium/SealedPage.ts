@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Browser, CDPSession, Protocol } from 'puppeteer-core';
+import type { Browser, CDPSession, Protocol, Target } from 'puppeteer-core';
 import { CSS_IMPORT, FETCHING_ATTRIBUTES, FETCHING_CSS_FUNCTIONS } from '../core/documentFetchRules';
 import { ChromiumError } from '../core/errors';
 import type { PageAsset } from '../core/ports';
@@ -156,17 +156,23 @@ export class SealedPage {
    */
   static async open(browser: Browser, browserSession: CDPSession, timeoutMs: number): Promise<SealedPage> {
     const blankUrl = `about:blank#${randomUUID()}`;
-    // Cancelled when the target cannot be created, so no timer outlives a dying browser.
+    // Cancelled when the target cannot be created or the browser goes: puppeteer's wait does not
+    // end when the browser dies, and its timer (the whole render timeout) would outlive it.
     const abort = new AbortController();
+    const cancel = (): void => abort.abort();
+    browser.once('disconnected', cancel);
     const found = browser.waitForTarget((t) => t.url() === blankUrl, { timeout: timeoutMs, signal: abort.signal });
     found.catch(() => undefined);
-    let targetId: string;
     try {
-      ({ targetId } = await browserSession.send('Target.createTarget', { url: blankUrl, enableBeginFrameControl: true }));
-    } catch (error) {
-      abort.abort();
-      throw error;
+      return await SealedPage.create(browserSession, blankUrl, found);
+    } finally {
+      browser.off('disconnected', cancel);
+      cancel();
     }
+  }
+
+  private static async create(browserSession: CDPSession, blankUrl: string, found: Promise<Target>): Promise<SealedPage> {
+    const { targetId } = await browserSession.send('Target.createTarget', { url: blankUrl, enableBeginFrameControl: true });
     try {
       const session = await (await found).createCDPSession();
       const [{ frameTree }] = await Promise.all([

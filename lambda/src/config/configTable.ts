@@ -64,7 +64,7 @@ export const MAX_LINK_EXPIRY_SECONDS = 7 * 24 * 3600;
 const LAMBDA_PAYLOAD_BYTES = 6 * MIB;
 
 /** S3's bucket naming rules (the subset that matters: length, characters, no dots at the ends). */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const STATE_MACHINE_ARN = /^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/;
 
@@ -180,7 +180,8 @@ export const CONFIG_TABLE = {
     default: 2,
     min: 1,
     max: 16,
-    meaning: 'Renders running at once in one process. The bundled Chromium is single-process, so more gains little (docs/architecture.md).',
+    meaning:
+      'Renders running at once in one process, at most 2: the bundled Chromium is single-process, so more only add memory and latency (docs/architecture.md). Renders set above 2 wait in the queue instead.',
   },
   MAX_QUEUED_RENDERS: {
     section: 'service',
@@ -188,7 +189,7 @@ export const CONFIG_TABLE = {
     default: 8,
     min: 0,
     max: 1000,
-    meaning: 'Renders allowed to wait for a slot; beyond, 503 with `Retry-After`. Bounds memory.',
+    meaning: 'Renders allowed to wait for a slot, plus those `MAX_CONCURRENT_RENDERS` sets above 2; beyond, 503 with `Retry-After`. Bounds memory.',
   },
   RETRY_AFTER_SECONDS: {
     section: 'service',
@@ -196,7 +197,7 @@ export const CONFIG_TABLE = {
     default: 2,
     min: 1,
     max: 300,
-    meaning: '`Retry-After` sent with `RENDERER_BUSY`.',
+    meaning: '`Retry-After` sent with a 503 (`RENDERER_BUSY`, `RENDER_TIMEOUT`).',
   },
 
   // ── The HTTP adapters ──

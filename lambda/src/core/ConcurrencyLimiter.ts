@@ -15,6 +15,19 @@ export interface ConcurrencyLimits {
   readonly retryAfterSeconds: number;
 }
 
+/**
+ * `limits` with at most `ceiling` tasks at once, those configured beyond it waiting instead: as
+ * many tasks are admitted as before (running + waiting), none is refused for the clamp.
+ * For a renderer that can really run only `ceiling` renders at once (ChromiumRenderer's one
+ * single-process browser), so that a generous MAX_CONCURRENT_RENDERS queues renders here, where
+ * the queue is bounded and its overflow is a 503, instead of piling pages into Chromium.
+ */
+export function clampConcurrency(limits: ConcurrencyLimits, ceiling: number): ConcurrencyLimits {
+  if (!Number.isInteger(ceiling) || ceiling < 1) throw new RangeError('the ceiling must be a whole number ≥ 1');
+  const maxConcurrent = Math.min(limits.maxConcurrent, ceiling);
+  return { ...limits, maxConcurrent, maxQueued: limits.maxQueued + (limits.maxConcurrent - maxConcurrent) };
+}
+
 export interface LimiterStats {
   readonly active: number;
   readonly queued: number;

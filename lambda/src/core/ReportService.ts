@@ -5,7 +5,7 @@
  *
  *   prepare (validate, view, HTML; throws before any work)
  *     → key `reports/<template>/<hash>.pdf` from template + data
- *     → stored already? answer from its metadata (no render)
+ *     → stored already, intact and about this report? answer from its metadata (no render)
  *     → else print (bounded by the limiter), put, sign.
  *
  * Identical requests arriving together share one render (single flight), so a client retrying a
@@ -109,15 +109,17 @@ export class ReportService {
   async link(id: string): Promise<ReportLink> {
     const address = parseReportId(id);
     const report = address && (await this.store.find(address.key));
-    if (!address || !report) {
+    if (!address || !report || report.templateId !== address.templateId) {
       throw new ReportNotFoundError(`No report with id "${id.slice(0, 120)}"; create it with POST /reports.`);
     }
     return this.sign(address, report);
   }
 
   private async findOrRender(address: ReportAddress, prepared: PreparedReport): Promise<Stored> {
+    // The store has checked the bytes against their metadata (ReportStore.find); the metadata must
+    // also be about this report, or it is rendered again and overwritten.
     const existing = await this.store.find(address.key);
-    if (existing) return { report: existing };
+    if (existing && existing.templateId === address.templateId) return { report: existing };
     const rendered = await this.options.limiter.run(() => this.printer.print(prepared));
     this.renders++;
     const metadata = {

@@ -3,7 +3,7 @@
  * hostile template harmless to the machine; these rules keep a template from turning *data* into
  * markup, script, style or a URL, and keep templates self-contained.
  */
-import { CSS_IMPORT, FETCHING_ATTRIBUTES, isAssetPath, isTemplateStylesheet } from './documentFetchRules';
+import { CSS_IMPORT, FETCHING_ATTRIBUTES, FETCHING_CSS_FUNCTIONS, isAssetPath, isTemplateStylesheet } from './documentFetchRules';
 
 export interface LintProblem {
   readonly file: string;
@@ -27,6 +27,8 @@ const STYLESHEET_LINK_ATTRIBUTES = /^\s+rel="stylesheet"\s+href="([^"]*)"\s*\/?\
 /** Namespace identifiers look like URLs but are never fetched. */
 const NAMESPACE_URL = /^https?:\/\/www\.w3\.org\//;
 const IMPORT = new RegExp(`${CSS_IMPORT}\\b`, 'gi');
+/** A call of a CSS function that fetches (`url(`, `image-set(`, `-webkit-image-set(`), not the tail of a longer name. */
+const FETCHING_CALL = new RegExp(`(?<![\\w-])(${FETCHING_CSS_FUNCTIONS.map((name) => name.replace(/-/g, '\\-')).join('|')})\\s*\\(`, 'gi');
 
 function lineOf(text: string, index: number): number {
   return text.slice(0, index).split('\n').length;
@@ -83,15 +85,74 @@ function unescapeCss(css: string): string {
   });
 }
 
+/** The text between `(` at `open` and its matching `)`, quoted strings skipped whole; to the end if unclosed. */
+function argumentsAt(css: string, open: number): string {
+  let depth = 1;
+  for (let i = open + 1; i < css.length; i++) {
+    const c = css[i];
+    if (c === '"' || c === "'") {
+      for (i++; i < css.length && css[i] !== c; i++) if (css[i] === '\\') i++;
+    } else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return css.slice(open + 1, i);
+  }
+  return css.slice(open + 1);
+}
+
+/** Splits at the commas outside parentheses and quotes. */
+function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
+    } else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((part) => part.trim());
+}
+
+const unquote = (text: string): string => (/^(["']).*\1$/s.test(text) ? text.slice(1, -1) : text);
+
+/**
+ * The URLs a stylesheet asks for, with where each call starts: the argument of `url()`, and each
+ * image of an `image-set()` given as a string, quoted or not (`image-set("a.png" 1x, b.png 2x)`).
+ * An image-set's `url()` images and gradients are calls of their own: `url()` is found on its own.
+ */
+function fetchedUrls(css: string): { index: number; call: string; url: string }[] {
+  const found: { index: number; call: string; url: string }[] = [];
+  for (const m of css.matchAll(FETCHING_CALL)) {
+    const call = m[1].toLowerCase();
+    const args = argumentsAt(css, m.index + m[0].length - 1);
+    if (call === 'url') {
+      found.push({ index: m.index, call, url: unquote(args.trim()) });
+      continue;
+    }
+    for (const option of topLevelParts(args)) {
+      if (option === '' || /^[\w-]+\s*\(/.test(option)) continue;
+      const image = /^(["'])(.*?)\1/s.exec(option)?.[2] ?? option.split(/\s+/)[0];
+      found.push({ index: m.index, call, url: image });
+    }
+  }
+  return found;
+}
+
 function lintCss(file: string, escapedCss: string, problems: LintProblem[], lineOffset = 0): void {
   const css = unescapeCss(escapedCss);
   const report = (index: number, message: string): void => {
     problems.push({ file, line: lineOffset + lineOf(css, index), message });
   };
   for (const m of css.matchAll(IMPORT)) report(m.index, '@import is not allowed: put the rules in style.css');
-  for (const m of css.matchAll(/url\(\s*(['"]?)([^'")]*)\1\s*\)/gi)) {
-    // `#id` points into the document itself (an SVG gradient or filter).
-    if (!isAssetPath(m[2]) && !/^#[\w-]+$/.test(m[2])) report(m.index, `url(${m[2]}) may only point at the template's own assets/ files`);
+  for (const { index, call, url } of fetchedUrls(css)) {
+    // `url(#id)` points into the document itself (an SVG gradient or filter).
+    if (isAssetPath(url) || (call === 'url' && /^#[\w-]+$/.test(url))) continue;
+    report(index, `${call}(${url}) may only point at the template's own assets/ files`);
   }
   for (const m of css.matchAll(/\{\{/g)) report(m.index, 'Mustache tags in a stylesheet: styles must not come from data');
 }

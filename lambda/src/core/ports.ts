@@ -81,7 +81,11 @@ export interface SignedLink {
  * and handed out through a time-limited signed link.
  */
 export interface ReportStore {
-  /** The stored report under `key`, or undefined when there is none (or it lacks our metadata). */
+  /**
+   * The stored report under `key`, or undefined when there is none, it lacks our metadata, or its
+   * bytes are not the ones the metadata describes (SHA-256 and size): a caller renders again and
+   * overwrites it rather than hand out a link to bytes nobody vouched for.
+   */
   find(key: string): Promise<StoredReport | undefined>;
   put(key: string, pdf: Buffer, metadata: StoredReportMetadata): Promise<void>;
   /** A GET link valid for `expiresInSeconds` that downloads as `downloadName`. */

@@ -52,9 +52,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     playground = options.playground === false ? undefined : createPlayground({ app, config: config.playground });
     server = await startLocalServer({
       handle,
-      intercept: playground?.handle,
+      intercept: playground,
       port: devServer.port,
       maxBodyBytes: config.http.maxBodyBytes,
+      // As many whole bodies as renders can run and wait at once: more bodies arriving together
+      // would mostly meet RENDERER_BUSY once read, so past that they are refused before being held.
+      maxHeldBodyBytes: (config.service.maxConcurrentRenders + config.service.maxQueuedRenders) * config.http.maxBodyBytes,
+      retryAfterSeconds: config.service.retryAfterSeconds,
+      logger: app.logger,
       shutdownGraceMs: options.shutdownGraceMs,
     });
   } catch (error) {

@@ -15,7 +15,8 @@ import { InvalidRequestError, LimitExceededError, MethodNotAllowedError, RouteNo
 import type { Logger } from '../core/ports';
 import type { ItemsFormat } from '../core/storageLayout';
 import { errorResponse } from './errorResponse';
-import { jsonResponse, type HttpRequest, type HttpResponse } from './httpMessages';
+import { jsonResponse, withoutBodyForHead, type HttpRequest, type HttpResponse } from './httpMessages';
+import { canonicalPath } from './requestTarget';
 
 export interface BatchRoutesDependencies extends RemoteBatchDependencies {
   /** Largest accepted body, after base64 decoding (MAX_BATCH_BODY_BYTES). */
@@ -89,8 +90,14 @@ function readUpload(request: HttpRequest, maxBodyBytes: number): RemoteBatchUplo
 }
 
 export async function handleBatchRequest(request: HttpRequest, deps: BatchRoutesDependencies): Promise<HttpResponse> {
+  return withoutBodyForHead(request, await answerBatchRequest(request, deps));
+}
+
+async function answerBatchRequest(request: HttpRequest, deps: BatchRoutesDependencies): Promise<HttpResponse> {
   try {
-    const path = request.path.length > 1 ? request.path.replace(/\/$/, '') : request.path;
+    // The raw path, read as the report routes read it (requestTarget.ts).
+    const canonical = canonicalPath(request.path);
+    const path = canonical.length > 1 ? canonical.replace(/\/$/, '') : canonical;
     const method = request.method.toUpperCase();
     if (path === '/batches') {
       if (method !== 'POST') throw new MethodNotAllowedError(`${method} is not supported on /batches; use POST.`, ['POST']);
@@ -99,7 +106,7 @@ export async function handleBatchRequest(request: HttpRequest, deps: BatchRoutes
     }
     const match = /^\/batches\/([^/]+)$/.exec(path);
     if (match) {
-      if (method !== 'GET') throw new MethodNotAllowedError(`${method} is not supported on ${path}; use GET.`, ['GET']);
+      if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowedError(`${method} is not supported on ${path}; use GET or HEAD.`, ['GET', 'HEAD']);
       const answer = await describeRemoteBatch(decodeURIComponent(match[1]), deps);
       return jsonResponse(200, answer, request.requestId, answer.status === 'running' ? { 'retry-after': '10' } : {});
     }

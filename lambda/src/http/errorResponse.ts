@@ -37,8 +37,16 @@ const SAFE_SERVER_MESSAGES: Readonly<Record<string, string>> = {
   RENDER_TIMEOUT: 'Rendering took too long; try again later, or send less data.',
 };
 
-/** Seconds a client should wait after a 503 that does not say otherwise. */
+/** Seconds a client should wait after a 503 that does not say otherwise, when the caller does not either. */
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+export interface ErrorResponseOptions {
+  /**
+   * `Retry-After` for a 503 whose error does not carry its own (RENDER_TIMEOUT): the configured
+   * RETRY_AFTER_SECONDS, passed in by the caller so that this mapping stays pure.
+   */
+  readonly retryAfterSeconds?: number;
+}
 
 export const INTERNAL_ERROR_CODE = 'INTERNAL_ERROR';
 
@@ -50,7 +58,7 @@ export function errorCodeOf(error: unknown): string {
   return isPdfExportError(error) ? error.code : INTERNAL_ERROR_CODE;
 }
 
-export function errorResponse(error: unknown, requestId: string): HttpResponse {
+export function errorResponse(error: unknown, requestId: string, options: ErrorResponseOptions = {}): HttpResponse {
   const status = httpStatusOf(error);
   const code = errorCodeOf(error);
   const clientFault = status < 500 || error instanceof RendererBusyError;
@@ -61,7 +69,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResponse {
 
   const headers: Record<string, string> = {};
   if (status === 503) {
-    headers['retry-after'] = String(error instanceof RendererBusyError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS);
+    headers['retry-after'] = String(error instanceof RendererBusyError ? error.retryAfterSeconds : (options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS));
   }
   if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
   return jsonResponse(status, { error: { code, message, details, requestId } }, requestId, headers);

@@ -7,9 +7,11 @@
  *   GET  /templates          → 200 {templates: [{id, title, description, samples}]}
  *   GET  /templates/{id}     → 200 {id, title, description, samples, schema, sample}
  *   GET  /health             → 200 {status: "ok", ...}
+ *   HEAD on each GET route   → the GET answer's status and headers, no body
  *
- * The request is read in the order that costs least to refuse: route, size (413), media type
- * (415), JSON (400), envelope (400), then the core (422 schema, 404 template, 503 busy).
+ * The request is read in the order that costs least to refuse: path (400, requestTarget.ts),
+ * route, size (413), media type (415), JSON (400), envelope (400), then the core (422 schema,
+ * 404 template, 503 busy).
  */
 import { performance } from 'node:perf_hooks';
 import { TextDecoder } from 'node:util';
@@ -27,12 +29,15 @@ import type { ReportService } from '../core/ReportService';
 import type { TemplateStore } from '../core/TemplateStore';
 import { errorCodeOf, errorResponse } from './errorResponse';
 import type { HttpConfig } from '../config/loadConfig';
-import { jsonResponse, type HttpRequest, type HttpResponse } from './httpMessages';
+import { jsonResponse, withoutBodyForHead, type HttpRequest, type HttpResponse } from './httpMessages';
+import { canonicalPath } from './requestTarget';
 
 export interface HttpDependencies {
   readonly service: Pick<ReportService, 'create' | 'link' | 'stats'>;
   readonly templates: Pick<TemplateStore, 'list' | 'get'>;
   readonly config: HttpConfig;
+  /** RETRY_AFTER_SECONDS: `Retry-After` of a 503 whose error does not carry its own (RENDER_TIMEOUT). */
+  readonly retryAfterSeconds: number;
   readonly logger: Logger;
 }
 
@@ -185,14 +190,18 @@ function safeDecode(segment: string): string {
 }
 
 function route(request: HttpRequest): { handler: RouteHandler; param: string } {
+  // The transports pass the raw path; this refuses what no route may read (`//`, `..`, `\`).
+  const canonical = canonicalPath(request.path);
   // One trailing slash is forgiven (`/reports/`); the routes themselves are exact.
-  const path = request.path.length > 1 ? request.path.replace(/\/$/, '') : request.path;
+  const path = canonical.length > 1 ? canonical.replace(/\/$/, '') : canonical;
   for (const { pattern, methods } of ROUTES) {
     const match = pattern.exec(path);
     if (!match) continue;
-    const handler = methods[request.method.toUpperCase()];
+    const method = request.method.toUpperCase();
+    // HEAD is GET without the body (RFC 9110 §9.3.2): the same handler, the body dropped later.
+    const handler = methods[method] ?? (method === 'HEAD' ? methods.GET : undefined);
     if (!handler) {
-      const allowed = Object.keys(methods);
+      const allowed = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
       throw new MethodNotAllowedError(`${request.method} is not supported on ${path}; use ${allowed.join(' or ')}.`, allowed);
     }
     return { handler, param: safeDecode(match[1] ?? '') };
@@ -206,9 +215,9 @@ export async function handleHttpRequest(request: HttpRequest, deps: HttpDependen
   let response: HttpResponse;
   try {
     const { handler, param } = route(request);
-    response = await handler(request, param, deps, log);
+    response = withoutBodyForHead(request, await handler(request, param, deps, log));
   } catch (error) {
-    response = errorResponse(error, request.requestId);
+    response = withoutBodyForHead(request, errorResponse(error, request.requestId, { retryAfterSeconds: deps.retryAfterSeconds }));
     log.status = response.statusCode;
     log.code = errorCodeOf(error);
     log.durationMs = Math.round(performance.now() - started);

@@ -43,3 +43,13 @@ export function jsonResponse(
     body: JSON.stringify(body),
   };
 }
+
+/**
+ * A HEAD request's answer: the status and headers GET would send, its Content-Length included,
+ * and no body (RFC 9110 §9.3.2). Node leaves out the body of a HEAD answer by itself, API Gateway
+ * may not; the HTTP core says it once for both.
+ */
+export function withoutBodyForHead(request: Pick<HttpRequest, 'method'>, response: HttpResponse): HttpResponse {
+  if (request.method.toUpperCase() !== 'HEAD') return response;
+  return { ...response, headers: { ...response.headers, 'content-length': String(Buffer.byteLength(response.body)) }, body: '' };
+}

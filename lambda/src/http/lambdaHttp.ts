@@ -15,7 +15,11 @@ export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 export type LambdaHttpHandler = (event: HttpEvent, context?: Pick<Context, 'awsRequestId'>) => Promise<HttpResult>;
 
-/** HTTP API and Function URL events → HttpRequest. */
+/**
+ * HTTP API and Function URL events → HttpRequest. The path stays raw (only a stage prefix is
+ * removed): the HTTP core reads it through requestTarget.ts, as the local server does, so `//`,
+ * `..` and `\` are refused alike on both.
+ */
 export function toHttpRequest(event: HttpEvent): HttpRequest {
   const { requestContext } = event;
   // On a named HTTP API stage, rawPath starts with `/<stage>`; routes are matched without it.

@@ -14,8 +14,10 @@
  *
  * Everything else falls through to the HTTP API. The page is a developer tool bound to 127.0.0.1,
  * but a web page in the same browser can still aim requests at it, so requests must name this
- * server as their Host (no DNS rebinding) and state-changing ones must come from its own origin
- * with a content type a cross-site form cannot send (no CSRF).
+ * server as their Host (no DNS rebinding: the local server checks that for every route before it
+ * offers a request here, http/localHost.ts) and state-changing ones must come from its own origin
+ * with a content type a cross-site form cannot send (no CSRF). Paths arrive read by the same rule
+ * as the API's (http/requestTarget.ts): no `//`, `..` or `\` reaches the routes below.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
@@ -42,6 +44,9 @@ import { findProjectRoot } from '../config/projectRoot';
 import { errorResponse } from '../http/errorResponse';
 import { contentDisposition, fileNameOfContentDisposition } from '../core/contentDisposition';
 import { jsonResponse, type HttpResponse } from '../http/httpMessages';
+import { forbiddenResponse } from '../http/localHost';
+import type { RequestTarget } from '../http/requestTarget';
+import type { LocalRoutes } from '../http/startLocalServer';
 import { BatchJobs, JOB_ID } from './BatchJobs';
 
 /** The page's static files: plain HTML, CSS and ES modules, no build step. */
@@ -87,9 +92,11 @@ export interface PlaygroundOptions {
   readonly config: PlaygroundConfig;
 }
 
-export interface Playground {
-  /** Serves the request if it is the playground's; false lets the HTTP API answer it. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+export interface Playground extends LocalRoutes {
+  /** Whether the request is the playground's (`/`, `/index.html`, `/playground…`); the HTTP API answers the rest. */
+  claims(target: RequestTarget): boolean;
+  /** Serves a request it claims. */
+  handle(req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<void>;
   /** Lets a running batch finish the documents in progress, then closes the batch browsers. */
   close(): Promise<void>;
 }
@@ -140,16 +147,6 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     );
     req.on('error', reject);
   });
-}
-
-/** DNS rebinding: a hostile page's own host name resolving to 127.0.0.1 arrives with its Host header. */
-function checkHost(req: IncomingMessage): string {
-  const port = req.socket.localPort;
-  const host = req.headers.host ?? '';
-  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
-    throw new ForbiddenError(`The playground answers only requests for http://127.0.0.1:${port}/; got Host "${host.slice(0, 100)}".`);
-  }
-  return `http://${host}`;
 }
 
 /** CSRF: state-changing requests must come from the page itself. */
@@ -235,14 +232,14 @@ export function createPlayground(options: PlaygroundOptions): Playground {
     );
   };
 
-  const startBatch = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+  const startBatch = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams, requestId: string): Promise<void> => {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     // Not a type a cross-site <form> can send, so a browser would have to ask first (CORS), and is refused.
     if (type !== 'application/octet-stream') {
       throw new UnsupportedMediaTypeError('Send the items file as the raw request body with "Content-Type: application/octet-stream".');
     }
-    const templateId = url.searchParams.get('template') ?? '';
-    const source = (url.searchParams.get('name') ?? '').slice(0, 200);
+    const templateId = query.get('template') ?? '';
+    const source = (query.get('name') ?? '').slice(0, 200);
     if (templateId === '') throw new InvalidRequestError('Name the template: ?template=<id>.', { details: [{ path: 'template', message: 'is required' }] });
     const format = batchFormatOf(source);
     const bytes = await readBody(req, config.maxUploadBytes);
@@ -252,14 +249,14 @@ export function createPlayground(options: PlaygroundOptions): Playground {
     } catch {
       throw new InvalidRequestError('The file is not UTF-8 text; save it as UTF-8 (Excel: "CSV UTF-8").');
     }
-    const view = await jobs.start({ templateId, format, text, source, volume: url.searchParams.get('volume') === '1' });
+    const view = await jobs.start({ templateId, format, text, source, volume: query.get('volume') === '1' });
     logger.info('playground batch started', { requestId, batchId: view.id, template: view.template, items: view.counts.total });
     sendResponse(res, jsonResponse(202, view, requestId, { location: `/playground/batches/${view.id}` }));
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+  const route = async (req: IncomingMessage, res: ServerResponse, target: RequestTarget, requestId: string): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
-    const path = url.pathname;
+    const { path } = target;
     const head = method === 'HEAD';
     const only = (...allowed: string[]): void => {
       const accepted = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
@@ -300,8 +297,9 @@ export function createPlayground(options: PlaygroundOptions): Playground {
     }
     if (path === '/playground/batches') {
       only('POST');
+      // The Host is this server's (checked before any route), so it spells the page's origin.
       checkSameOrigin(req, `http://${req.headers.host}`);
-      return startBatch(req, res, url, requestId);
+      return startBatch(req, res, target.query, requestId);
     }
     if ((m = /^\/playground\/batches\/([^/]+)(?:\/(reports\.zip|volume\.pdf|manifest\.json|files\/[^/]+))?$/.exec(path))) {
       only('GET');
@@ -323,27 +321,24 @@ export function createPlayground(options: PlaygroundOptions): Playground {
   };
 
   return {
-    async handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      if (!(url.pathname === '/' || url.pathname === '/index.html' || url.pathname.startsWith('/playground/') || url.pathname === '/playground')) return false;
+    claims: ({ path }) => path === '/' || path === '/index.html' || path === '/playground' || path.startsWith('/playground/'),
+    async handle(req, res, target) {
       const requestId = randomUUID();
       try {
-        checkHost(req);
-        await route(req, res, url, requestId);
+        await route(req, res, target, requestId);
       } catch (error) {
         if (res.headersSent) {
           res.destroy();
         } else if (error instanceof ForbiddenError) {
-          sendResponse(res, jsonResponse(403, { error: { code: 'FORBIDDEN', message: error.message, details: [], requestId } }, requestId));
+          sendResponse(res, forbiddenResponse(error.message, requestId));
         } else {
           const response = errorResponse(error, requestId);
-          const log = { requestId, path: url.pathname.slice(0, 200), status: response.statusCode };
+          const log = { requestId, path: target.path.slice(0, 200), status: response.statusCode };
           if (response.statusCode >= 500 && !(error instanceof RendererBusyError)) logger.error('playground request failed', { ...log, error });
           else logger.warn('playground request refused', { ...log, reason: (error as Error).message });
           sendResponse(res, response);
         }
       }
-      return true;
     },
     close: () => jobs.close(),
   };

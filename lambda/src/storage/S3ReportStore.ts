@@ -7,9 +7,15 @@
  *   checksums is stored corrupted by s3rver (docs/architecture.md), and a Buffer needs no streaming.
  * - Metadata (template, sha256, pages, file name) travels with the object, so an idempotent hit or
  *   `GET /reports/{id}` is answered by one HEAD request, without reading or rendering the PDF.
+ * - That HEAD also asks for S3's own SHA-256 of the stored bytes (`ChecksumMode: 'ENABLED'`, the
+ *   checksum S3 verified and kept at put). The metadata is believed only when it names those bytes:
+ *   an object replaced, truncated or edited under its metadata is treated as absent, and the
+ *   caller renders again and overwrites it. A store that keeps no SHA-256 checksum (another
+ *   S3-compatible server, an object put by another tool) costs one read of the object instead.
  * - S3 user metadata must be US-ASCII; the Chinese file name is stored percent-encoded.
  */
-import { HeadObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { StorageConfig } from '../config/loadConfig';
 import { StorageError } from '../core/errors';
 import type { Clock, ReportStore, SignedLink, StoredReport, StoredReportMetadata } from '../core/ports';
@@ -54,7 +60,7 @@ export class S3ReportStore implements ReportStore {
   async find(key: string): Promise<StoredReport | undefined> {
     let head;
     try {
-      head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key }));
+      head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key, ChecksumMode: 'ENABLED' }));
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw new StorageError(STORAGE_UNAVAILABLE, { cause: error });
@@ -74,7 +80,26 @@ export class S3ReportStore implements ReportStore {
     if (!Number.isInteger(pages) || pages < 1 || !/^[0-9a-f]{64}$/.test(sha256) || templateId === '' || !fileName || head.ContentLength === undefined) {
       return undefined;
     }
+    // Nor is the metadata believed about bytes it does not describe. A multipart object's
+    // checksum ("…-N") never equals a whole-object hash: such an object was not put here.
+    const expected = Buffer.from(sha256, 'hex').toString('base64');
+    const intact = head.ChecksumSHA256 === undefined ? await this.storedBytesHash(key, head.ETag) === sha256 : head.ChecksumSHA256 === expected;
+    if (!intact) return undefined;
     return { key, bytes: head.ContentLength, pages, sha256, templateId, fileName };
+  }
+
+  /** SHA-256 hex of the object's bytes, read once (only where the store returns no checksum); undefined when it changed since the HEAD or vanished. */
+  private async storedBytesHash(key: string, etag: string | undefined): Promise<string | undefined> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key, IfMatch: etag }));
+      if (!response.Body) return undefined;
+      const hash = createHash('sha256');
+      for await (const chunk of response.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
+      return hash.digest('hex');
+    } catch (error) {
+      if (isNotFound(error) || (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412)) return undefined;
+      throw new StorageError(STORAGE_UNAVAILABLE, { cause: error });
+    }
   }
 
   async put(key: string, pdf: Buffer, metadata: StoredReportMetadata): Promise<void> {

@@ -3,14 +3,17 @@
  * laptop with no AWS account and the printed links download with curl or a browser. Its data lives
  * in a git-ignored folder (default `.local-s3/`) and survives restarts, like a real bucket.
  *
- * s3rver accepts only its built-in key pair (S3RVER/S3RVER) and does not check signatures; expiry
- * of presigned links it does check. It is loaded only when the dev server starts, so the Lambda
- * bundle and the other CLI commands never load it.
+ * s3rver does not check signatures and answers anonymous requests, so it listens on a private port
+ * and only the gate in front of it (startS3Gate.ts) is reachable at the endpoint: it lets through
+ * what S3 would (signed with the one key pair S3RVER/S3RVER, in time, addressed to the endpoint's
+ * own host, keys inside the folder) and refuses the rest as S3 does. It is loaded only when the dev
+ * server starts, so the Lambda bundle and the other CLI commands never load it.
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../core/errors';
 import { LOCAL_HOST } from '../config/configTable';
+import { startS3Gate } from './startS3Gate';
 
 /** The only credentials s3rver knows. */
 export const LOCAL_S3_CREDENTIALS = Object.freeze({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
@@ -18,14 +21,14 @@ export const LOCAL_S3_CREDENTIALS = Object.freeze({ accessKeyId: 'S3RVER', secre
 export interface LocalS3Options {
   /** Folder holding buckets and objects; created when missing. */
   readonly directory: string;
-  /** 0 picks a free port. */
+  /** The endpoint's port; 0 picks a free one. */
   readonly port: number;
   /** Created at start-up when missing. */
   readonly bucket: string;
 }
 
 export interface LocalS3 {
-  /** e.g. `http://127.0.0.1:4569`; use with path-style addressing. */
+  /** e.g. `http://127.0.0.1:4569` (the gate; s3rver itself is not reachable); use with path-style addressing. */
   readonly endpoint: string;
   readonly bucket: string;
   readonly credentials: typeof LOCAL_S3_CREDENTIALS;
@@ -54,7 +57,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   }
   const server = new S3rver({
     address: LOCAL_HOST,
-    port: options.port,
+    // Private: only the gate knows this port, and the gate checks every request.
+    port: 0,
     directory: options.directory,
     silent: true,
     // Path-style only: virtual-host buckets would need DNS names for 127.0.0.1.
@@ -62,21 +66,37 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     configureBuckets: [{ name: options.bucket }],
   });
   const address = await server.run();
+  const stopS3rver = async (): Promise<void> => {
+    const stopped = server.close();
+    // Keep-alive sockets (the gate's pool) would hold close() open indefinitely.
+    server.httpServer?.closeIdleConnections();
+    const cut = setTimeout(() => server.httpServer?.closeAllConnections(), 1_000);
+    try {
+      await stopped;
+    } finally {
+      clearTimeout(cut);
+    }
+  };
+  let gate;
+  try {
+    gate = await startS3Gate({ host: LOCAL_HOST, port: options.port, upstream: { host: LOCAL_HOST, port: address.port }, credentials: LOCAL_S3_CREDENTIALS });
+  } catch (error) {
+    await stopS3rver();
+    throw error;
+  }
+  const started = gate;
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://${LOCAL_HOST}:${address.port}`,
+    endpoint: started.endpoint,
     bucket: options.bucket,
     credentials: LOCAL_S3_CREDENTIALS,
+    // The gate first (no new requests reach s3rver), then s3rver.
     close: () =>
       (closing ??= (async () => {
-        const stopped = server.close();
-        // Keep-alive sockets (the SDK's pool, a browser) would hold close() open indefinitely.
-        server.httpServer?.closeIdleConnections();
-        const cut = setTimeout(() => server.httpServer?.closeAllConnections(), 1_000);
         try {
-          await stopped;
+          await started.close();
         } finally {
-          clearTimeout(cut);
+          await stopS3rver();
         }
       })()),
   };
