@@ -186,6 +186,7 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
       workflow,
       linkExpirySeconds: config.service.linkExpirySeconds,
       maxItems: config.batch.maxItems,
+      workbook: { maxBytes: config.batch.maxWorkbookBytes, maxUnzippedBytes: config.batch.maxWorkbookUnzippedBytes },
       clock,
     };
   });

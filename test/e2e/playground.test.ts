@@ -11,39 +11,21 @@
  * pdftotext from the URL the page holds.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import chromium from '@sparticuz/chromium';
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
-import { chromiumEnv } from '../../lambda/src/chromium/ChromiumRenderer';
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
-import { findProjectRoot } from '../../lambda/src/config/projectRoot';
-import { startDevServer, type DevServer } from '../../lambda/src/entrypoints/devServer';
+import type { DevServer } from '../../lambda/src/entrypoints/devServer';
 import { compact, pdfInfo, pdfText } from '../helpers/pdfTools';
 import { decodePng, imageStats } from '../helpers/png';
+import { delay, ROOT, saveScreenshot, SECOND, startPlayground, TEMPLATE, type Dom, type Playground } from './helpers/playgroundHarness';
 import { projectTemplates } from '../helpers/app';
 
-const ROOT = findProjectRoot();
-const ARTIFACTS = join(ROOT, 'test-artifacts', 'playground');
-const TEMPLATE = 'county-annual-report';
-const SECOND = 'county-brief';
 const VIEWPORT = { width: 1280, height: 800 };
 
-/** Flags of @sparticuz/chromium that would weaken the page's own origin checks; not for driving a page. */
-const UNSAFE_FLAGS = new Set(['--disable-web-security', '--allow-running-insecure-content']);
-
-/**
- * The callbacks passed to page.evaluate/$eval run in the page. This project compiles without the
- * DOM library (it is a Node service), so they see the page's objects untyped.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Dom = any;
-
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('playground page in a real browser', () => {
+  let playground: Playground;
   let dir: string;
   let server: DevServer;
   let browser: Browser;
@@ -82,18 +64,7 @@ describe('playground page in a real browser', () => {
   }
 
   /** Saves a screenshot as a test artifact and checks it is not blank. */
-  async function screenshot(name: string): Promise<void> {
-    const png = Buffer.from(await page.screenshot({ type: 'png' }));
-    writeFileSync(join(ARTIFACTS, name), png);
-    const image = decodePng(png);
-    expect({ width: image.width, height: image.height }).toEqual(VIEWPORT);
-    const stats = imageStats(image);
-    // A blank page of the same size measures ~0 (checked in beforeAll); a page with text, fields
-    // and borders varies a lot and has plenty of pixels off the background colour.
-    expect(stats.lumaStdDev).toBeGreaterThan(15);
-    expect(stats.nonBackgroundShare).toBeGreaterThan(0.03);
-    expect(stats.distinctColours).toBeGreaterThan(20);
-  }
+  const screenshot = (name: string): Promise<void> => saveScreenshot(page, name, VIEWPORT);
 
   /** Replaces an input's value by typing, as a person would. */
   async function retype(selector: string, text: string): Promise<void> {
@@ -104,39 +75,8 @@ describe('playground page in a real browser', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pdf-export-playground-'));
-    mkdirSync(ARTIFACTS, { recursive: true });
-    // A second template, so the picker has something to switch to.
-    cpSync(join(ROOT, 'templates'), join(dir, 'templates'), { recursive: true });
-    cpSync(join(__dirname, 'fixtures', SECOND), join(dir, 'templates', SECOND), { recursive: true });
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      TEMPLATES_DIR: join(dir, 'templates'),
-      LOCAL_S3_DIR: join(dir, 's3'),
-      LOCAL_S3_PORT: '0',
-      PLAYGROUND_DIR: join(dir, 'playground'),
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-    };
-    for (const name of ['REPORTS_BUCKET', 'S3_ENDPOINT', 'PORT']) delete env[name];
-    server = await startDevServer({
-      env,
-      port: 0,
-      // Quiet, but a server-side fault (5xx, a failed batch) fails the step it happened in.
-      logger: { info: () => undefined, warn: () => undefined, error: (message) => void problems.push(`server error: ${message}`) },
-    });
-
-    browser = await puppeteer.launch({
-      executablePath: await chromium.executablePath(),
-      // Chinese UI of the browser's own controls (the file picker's button), as users see it.
-      args: [...chromium.args.filter((flag) => !UNSAFE_FLAGS.has(flag) && !flag.startsWith('--headless')), '--no-sandbox', '--lang=zh-CN'],
-      headless: 'shell',
-      // The page's Chinese text needs the project's CJK fonts to show in the screenshots.
-      env: chromiumEnv(join(ROOT, 'build', 'fonts', 'fonts.conf')),
-      defaultViewport: VIEWPORT,
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
+    playground = await startPlayground({ prefix: 'pdf-export-playground-', viewport: VIEWPORT, problems });
+    ({ dir, server, browser } = playground);
     page = await browser.newPage();
     page.on('pageerror', (error) => problems.push(`pageerror: ${(error as Error).message}`));
     page.on('console', (message) => {
@@ -156,11 +96,7 @@ describe('playground page in a real browser', () => {
     blankStdDev = imageStats(decodePng(Buffer.from(await page.screenshot({ type: 'png' })))).lumaStdDev;
   }, 60_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => playground?.close());
 
   afterEach(() => {
     // No script error, CSP violation or stray request on the page, in any step.
@@ -194,7 +130,8 @@ describe('playground page in a real browser', () => {
         section: input.closest('section')?.querySelector('h2')?.textContent,
       };
     });
-    expect(gdp).toEqual({ label: '地区生产总值（亿元）*', unit: '亿元', type: 'number', section: '主要经济指标' });
+    // A text box read like a spreadsheet cell (playgroundForm.test.ts), not type="number".
+    expect(gdp).toEqual({ label: '地区生产总值（亿元）*', unit: '亿元', type: 'text', section: '主要经济指标' });
     const sections = await page.$$eval('#report-form > section > h2 > span:first-child', (els) => els.map((e) => e.textContent));
     expect(sections).toEqual(expect.arrayContaining(['县情', '基本信息', '主要经济指标', '招商引资', '报告人']));
     // Lists of names are repeatable inputs.
@@ -494,7 +431,7 @@ describe('playground page in a real browser', () => {
     await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
     await waitForPreview();
     const visited: { id: string; outline: string }[] = [];
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 26; i++) {
       await page.keyboard.press('Tab');
       visited.push(
         await page.evaluate(() => {
@@ -505,8 +442,9 @@ describe('playground page in a real browser', () => {
       );
     }
     const ids = visited.map((v) => v.id);
-    expect(ids.slice(0, 5)).toEqual(['skip-link', 'template-select', 'sample-select', 'sample-load', 'tab-form']);
-    // Then the form itself: section links and the first fields.
+    expect(ids.slice(0, 7)).toEqual(['skip-link', 'skip-preview', 'skip-download', 'template-select', 'sample-select', 'sample-load', 'tab-form']);
+    // Then the data bar (草稿…, 文件…), the form itself: section links and the first fields.
+    expect(ids.slice(7, 9)).toEqual(['drafts-open', 'file-open']);
     expect(ids).toContain('f-county-name');
     for (const { id, outline } of visited) expect({ id, outline }).toEqual({ id, outline: expect.stringMatching(/^solid [1-9]/) });
   });

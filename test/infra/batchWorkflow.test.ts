@@ -31,7 +31,9 @@ import { createFinalizeHandler } from '../../lambda/src/entrypoints/finalizeBatc
 import { createS3Client } from '../../lambda/src/storage/createS3Client';
 import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
 import { executionArnOf } from '../../lambda/src/stepFunctions/StepFunctionsClient';
-import { testApp } from '../helpers/app';
+import { XLSX_MEDIA_TYPE } from '../../lambda/src/batch/readWorkbook';
+import { writeWorkbook } from '../../lambda/src/batch/writeWorkbook';
+import { projectTemplates, testApp } from '../helpers/app';
 import { readZip } from './helpers/readZip';
 import { runExecution, type ExecutionRecord } from './helpers/stepFunctionsEmulator';
 
@@ -355,6 +357,53 @@ describe('remote batch: POST /batches → Distributed Map (emulated) → finaliz
     setStatus(batchId, 'FAILED');
     const status = JSON.parse((await api(apiEvent('GET', `/batches/${batchId}`))).body!) as Record<string, any>;
     expect(status).toMatchObject({ status: 'failed', succeeded: 2, failed: 1, zip: null, manifest: { url: expect.stringContaining('manifest.json') } });
+  });
+
+  it('takes an Excel workbook: read and checked at once, stored as JSON Lines, a bad cell named in the manifest and the status', async () => {
+    const [k, l] = generateCounties<Item['data']>(2, 45);
+    const bad = structuredClone(l);
+    bad.data.economy.gdpGrowth = -150;
+    const workbook = await writeWorkbook(projectTemplates().get(TEMPLATE), [k, bad], { maxRows: 100 });
+    const post = (body: Buffer, query: Record<string, string> = { template: TEMPLATE, zip: 'false' }) =>
+      api({ ...apiEvent('POST', '/batches', { contentType: XLSX_MEDIA_TYPE, body: body.toString('base64'), query }), isBase64Encoded: true });
+
+    const posted = await post(workbook);
+    expect(posted.statusCode).toBe(202);
+    const { batchId, total } = JSON.parse(posted.body!) as { batchId: string; total: number };
+    expect(total).toBe(2);
+    const input = JSON.parse(sfnServer.executions.get(executionArnOf(STATE_MACHINE_ARN, batchId))!.input) as { itemsKey: string };
+    expect(input).toMatchObject({ format: 'jsonl', zip: false, itemsKey: `batches/${TEMPLATE}/${batchId}/input/items.jsonl` });
+    // What the Distributed Map reads: one record a row, keeping the row and the bad row's problem.
+    const located = '第 3 行 G 列（地区生产总值增速（%））：不能小于 -100';
+    const records = (await getObject(input.itemsKey)).toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+    expect(records).toEqual([
+      { id: k.id, data: k.data, sheet: { row: 2 } },
+      { id: l.id, data: bad.data, sheet: { row: 3, error: { code: 'VALIDATION_FAILED', message: `${located}。`, details: [{ path: '/economy/gdpGrowth', message: located }] } } },
+    ]);
+
+    const record = await execute(definitions.tolerant, input);
+    expect(record.status).toBe('SUCCEEDED');
+    const manifest = JSON.parse((await getObject(manifestKey({ template: TEMPLATE, batchId }))).toString('utf8')) as RemoteBatchManifest;
+    expect(manifest.items.map((i) => [i.id, i.status])).toEqual([
+      [k.id, 'ok'],
+      [l.id, 'failed'],
+    ]);
+    expect(manifest.items[1].error).toEqual({ code: 'VALIDATION_FAILED', message: `${located}。`, details: [{ path: '/economy/gdpGrowth', message: located }] });
+    setStatus(batchId, 'SUCCEEDED');
+    const status = JSON.parse((await api(apiEvent('GET', `/batches/${batchId}`))).body!) as Record<string, unknown>;
+    expect(status).toMatchObject({ succeeded: 1, failed: 1, failedItems: [{ id: l.id, code: 'VALIDATION_FAILED', message: `${located}。` }] });
+
+    // Unfit or hostile workbooks are refused before anything is stored or started.
+    const before = sfnServer.calls.length;
+    const refused = await post(Buffer.from('id,year\n1,2020\n'));
+    expect(refused.statusCode).toBe(400);
+    expect(JSON.parse(refused.body!).error.message).toMatch(/^文件不是 Excel 工作簿（\.xlsx），而是文本/);
+    const unknownColumn = await writeWorkbook({ id: 'x', title: 'x', schema: { type: 'object', properties: { nonsense: { type: 'string', title: '乱写的列' } } } }, [k], { maxRows: 10 });
+    expect(JSON.parse((await post(unknownColumn)).body!).error.message).toContain('B 列“乱写的列”不是本模板的列');
+    expect((await post(workbook, {})).statusCode).toBe(400);
+    expect((await api(apiEvent('POST', '/batches', { contentType: XLSX_MEDIA_TYPE, body: workbook.toString('latin1'), query: { template: TEMPLATE } }))).statusCode).toBe(400);
+    expect((await post(Buffer.concat([workbook, Buffer.alloc(7 * 1024 * 1024)]))).statusCode).toBe(413);
+    expect(sfnServer.calls.length).toBe(before);
   });
 
   it('refuses bad batches before starting anything, and unknown ids with 404', async () => {

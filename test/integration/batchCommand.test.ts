@@ -15,7 +15,7 @@ import type { BatchManifest } from '../../lambda/src/batch/BatchManifest';
 import { runCli } from '../../lambda/src/entrypoints/cli';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
 import { buildCountyAnnualReportView, type CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
-import { compact, pdfOutline, pdfText } from '../helpers/pdfTools';
+import { compact, pdfInfo, pdfOutline, pdfStructureProblems, pdfText } from '../helpers/pdfTools';
 
 const root = resolve(__dirname, '..', '..');
 const TEMPLATE = 'county-annual-report';
@@ -220,6 +220,14 @@ describe('pdf-export batch', () => {
     const cover = compact(pdfText(volume, 1));
     expect(cover).toContain('县长年度述学述职述廉述法报告');
     expect(cover).toContain('共47份');
+    // The three counties left out, named on the cover with the reason.
+    expect(cover).toContain('另有3份未收入本汇编');
+    expect(cover).toContain(`${items[BAD.negativeGdp].id}：数据有误（地区生产总值（亿元））`);
+    expect(cover).toContain(`${items[BAD.missingName].id}：数据有误（`);
+    expect(cover).toContain(`第${BAD.brokenLine + 1}行：数据文件中这一条无法读取`);
+    // Tagged like each report, and well formed.
+    expect(pdfInfo(volume).Tagged).toBe('yes');
+    expect(pdfStructureProblems(volume)).toEqual([]);
     const contents = compact(pdfText(volume, 2));
     expect(contents).toContain('目录');
     expect(contents).toContain(`${ok[0].title}${expected[0] + 1}`);
@@ -332,7 +340,7 @@ describe('pdf-export batch', () => {
       [['batch', TEMPLATE, dupes, '-o', join(work, 'x')], /^pdf-export: item ids must be unique: id ".+" appears more than once \(line 1, line 3\)\.\n$/],
       [['batch', 'no-such-template', itemsFile, '-o', join(work, 'x')], /^pdf-export: Unknown template "no-such-template"/],
       [['batch', TEMPLATE, join(work, 'missing.jsonl'), '-o', join(work, 'x')], /^pdf-export: cannot read items file .*missing\.jsonl: ENOENT\n$/],
-      [['batch', TEMPLATE, join(work, 'items.xlsx'), '-o', join(work, 'x')], /name the items file \.json, \.jsonl or \.csv/],
+      [['batch', TEMPLATE, join(work, 'items.txt'), '-o', join(work, 'x')], /name the items file \.json, \.jsonl, \.csv or \.xlsx/],
       [['batch', TEMPLATE, itemsFile, '-o', itemsFile], /is a file; give a folder/],
       [['batch', TEMPLATE, itemsFile, '-o', join(work, 'x'), '-c', '0'], /use a whole number of browsers from 1 to 16/],
       [['batch', TEMPLATE, itemsFile], /required option '-o, --output <dir>' not specified/],

@@ -1,10 +1,16 @@
 /**
  * The batch core on real Chromium, for the paths a command-line run cannot hit on purpose: a
  * browser killed while it prints a given document, a time budget running out, a browser that
- * cannot start, a sink that fails, and a volume whose contents run over several pages.
+ * cannot start, a sink that fails, a volume whose contents run over several pages, and a volume
+ * of real reports read back as a tagged PDF (its structure tree walked object by object, and by
+ * poppler) with the counties left out named on its cover.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateCounties } from '../helpers/syntheticCounties';
-import { PDFDocument } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFRef, PDFString, type PDFObject } from 'pdf-lib';
 import { bindVolume } from '../../lambda/src/batch/bindVolume';
 import { RecyclingRenderer } from '../../lambda/src/chromium/RecyclingRenderer';
 import type { BatchItem } from '../../lambda/src/batch/BatchItem';
@@ -14,7 +20,7 @@ import type { PdfRenderRequest, PdfRenderResult } from '../../lambda/src/core/po
 import { ChromiumError, StorageError } from '../../lambda/src/core/errors';
 import type { RenderedReport, ReportRenderer } from '../../lambda/src/core/ReportRenderer';
 import { testApp } from '../helpers/app';
-import { compact, pdfOutline, pdfText } from '../helpers/pdfTools';
+import { compact, pdfFonts, pdfInfo, pdfOutline, pdfStructureProblems, pdfText } from '../helpers/pdfTools';
 
 const TEMPLATE = 'county-annual-report';
 const app = testApp();
@@ -164,8 +170,192 @@ describe('bindVolume', () => {
     expect(contents).toContain(`第1县<测试>&“报告”${volume.firstPages[0]}`);
     expect(contents).toContain(`第60县<测试>&“报告”${volume.firstPages[59]}`);
     expect(compact(pdfText(volume.pdf, 1))).toContain('2024年5月1日');
+    // Blank pdf-lib pages carry no marked content: such a volume does not claim to be tagged.
+    expect(volume.tagged).toBe(false);
+    expect(pdfInfo(volume.pdf).Tagged).toBe('no');
+  });
+
+  it('binds real reports into a tagged volume whose structure tree reaches every page, and names what was left out', async () => {
+    const reports = app.rendererFor(printer);
+    const counties = generateCounties(2, 7);
+    const rendered = [];
+    for (const { data } of counties) rendered.push(await reports.print(reports.prepare(TEMPLATE, data)));
+    const leftOut = Array.from({ length: 8 }, (_, i) => ({ name: `未收县${i + 1}`, reason: i === 0 ? '数据有误（地区生产总值（亿元））' : '批次已取消，未生成' }));
+    const volume = await bindVolume({
+      title: '县长年度述学述职述廉述法报告',
+      subtitle: '汇编',
+      date: new Date(2024, 4, 1),
+      printer,
+      entries: rendered.map((report) => ({ title: report.meta.title, load: async () => report.pdf })),
+      leftOut,
+    });
+    const pages = rendered.reduce((sum, report) => sum + report.pages, 0);
+    expect(volume.pages).toBe(volume.frontPages + pages);
+    expect(volume.tagged).toBe(true);
+
+    // Well formed, tagged, in Chinese, every font embedded, as each report is.
+    expect(pdfStructureProblems(volume.pdf)).toEqual([]);
+    const info = pdfInfo(volume.pdf);
+    expect(info.Tagged).toBe('yes');
+    expect(pdfFonts(volume.pdf).filter((font) => !font.embedded)).toEqual([]);
+    const tree = await readStructure(volume.pdf);
+    expect(tree.lang).toBe('zh-CN');
+    expect(tree.problems).toEqual([]);
+    // One Document: the front matter, then one Part per report, titled like its bookmark.
+    expect(tree.parts).toEqual([{ type: 'Part', title: '县长年度述学述职述廉述法报告：封面与目录' }, ...rendered.map((r) => ({ type: 'Part', title: r.meta.title }))]);
+    // Every page's marked content is reached from the tree: no page is left out of it.
+    expect(tree.pagesReached).toBe(volume.pages);
+    // Table cells still name their header cells, now by IDs unique in the whole volume.
+    expect(tree.headersChecked).toBeGreaterThan(0);
+
+    // A screen reader's view (poppler reads the tree and the marked content together): each
+    // report's text under its own Part, the cover's under the first.
+    const struct = structText(volume.pdf);
+    const parts = struct.split(/^ {2}Part/m).slice(1).map(compact);
+    expect(parts).toHaveLength(3);
+    expect(parts[0]).toContain('另有8份未收入本汇编');
+    counties.forEach(({ data }, i) => expect(parts[i + 1]).toContain(`${data.county.name}县长2020年`));
+
+    // The cover names the first few left out and why; the rest follow the contents.
+    const cover = compact(pdfText(volume.pdf, 1));
+    expect(cover).toContain('共2份');
+    expect(cover).toContain('另有8份未收入本汇编');
+    expect(cover).toContain('未收县1：数据有误（地区生产总值（亿元））');
+    expect(cover).toContain('未收县5：批次已取消，未生成');
+    expect(cover).not.toContain('未收县6');
+    expect(cover).toContain('完整名单见目录之后');
+    const list = compact(pdfText(volume.pdf, volume.frontPages));
+    expect(list).toContain('未收入本汇编的8份');
+    for (const entry of leftOut) expect(list).toContain(`${entry.name}：${entry.reason}`);
+  });
+
+  it('names a single county left out on the cover alone', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage([595.28, 841.89]);
+    const bytes = await doc.save();
+    const volume = await bindVolume({
+      title: '汇编测试',
+      date: new Date(2024, 4, 1),
+      printer,
+      entries: [{ title: '甲县报告', load: async () => bytes }],
+      leftOut: [{ name: '乙县', reason: '数据有误（县名）' }],
+    });
+    const cover = compact(pdfText(volume.pdf, 1));
+    expect(cover).toContain('共1份另有1份未收入本汇编：乙县：数据有误（县名）');
+    expect(volume.frontPages).toBe(2);
   });
 });
+
+/** `pdfinfo -struct-text`: the structure tree with the text each element marks, as poppler reads it. */
+function structText(pdf: Uint8Array): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pdf-struct-'));
+  try {
+    writeFileSync(join(dir, 'doc.pdf'), pdf);
+    return execFileSync('pdfinfo', ['-enc', 'UTF-8', '-struct-text', join(dir, 'doc.pdf')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The structure tree read object by object, checking what a tagged PDF promises: every element's
+ * page (`/Pg`) is a page of this document, the parent tree maps every page's `/StructParents` to
+ * elements of the tree, element IDs are unique and found through the ID tree, table cells'
+ * `/Headers` name existing IDs.
+ */
+async function readStructure(pdf: Uint8Array): Promise<{
+  lang: string | undefined;
+  parts: { type: string; title: string | undefined }[];
+  pagesReached: number;
+  headersChecked: number;
+  problems: string[];
+}> {
+  const doc = await PDFDocument.load(pdf);
+  const context = doc.context;
+  const problems: string[] = [];
+  const text = (value: PDFObject | undefined): string | undefined =>
+    value instanceof PDFString || value instanceof PDFHexString ? value.decodeText() : undefined;
+  const bytes = (value: PDFObject | undefined): string | undefined =>
+    value instanceof PDFString || value instanceof PDFHexString ? Buffer.from(value.asBytes()).toString('hex') : undefined;
+  const root = doc.catalog.lookupMaybe(PDFName.of('StructTreeRoot'), PDFDict);
+  if (!root) return { lang: undefined, parts: [], pagesReached: 0, headersChecked: 0, problems: ['no StructTreeRoot'] };
+  const pageRefs = new Set(doc.getPages().map((page) => page.ref.toString()));
+  const elements = new Map<string, PDFDict>();
+  const ids = new Map<string, string>();
+  const headers: string[] = [];
+  const pagesWithContent = new Set<string>();
+  const walk = (object: PDFObject, parent: string): void => {
+    if (object instanceof PDFNumber) return;
+    const ref = object instanceof PDFRef ? object.toString() : undefined;
+    const element = object instanceof PDFRef ? context.lookupMaybe(object, PDFDict) : object instanceof PDFDict ? object : undefined;
+    if (!element) return void problems.push(`${parent}: a kid that is not an element`);
+    const type = element.get(PDFName.of('Type'));
+    const page = element.get(PDFName.of('Pg'));
+    if (page !== undefined) {
+      if (!pageRefs.has(page.toString())) problems.push(`${ref ?? parent}: /Pg ${page.toString()} is not a page of the document`);
+      else pagesWithContent.add(page.toString());
+    }
+    // Marked content on another page than its element's (a paragraph running over a page break).
+    if (type === PDFName.of('MCR') || type === PDFName.of('OBJR')) return;
+    if (ref) {
+      if (elements.has(ref)) return void problems.push(`${ref} appears twice in the tree`);
+      elements.set(ref, element);
+    }
+    const id = bytes(element.get(PDFName.of('ID')));
+    if (id !== undefined) {
+      if (ids.has(id)) problems.push(`ID ${id} is used twice`);
+      ids.set(id, ref ?? '');
+    }
+    const attributes = element.lookup(PDFName.of('A'));
+    for (const owner of attributes instanceof PDFArray ? attributes.asArray() : attributes ? [attributes] : []) {
+      const list = (owner instanceof PDFRef ? context.lookupMaybe(owner, PDFDict) : owner instanceof PDFDict ? owner : undefined)?.lookupMaybe(PDFName.of('Headers'), PDFArray);
+      for (const header of list?.asArray() ?? []) headers.push(bytes(header) ?? '');
+    }
+    const kids = element.get(PDFName.of('K'));
+    for (const kid of kids instanceof PDFArray ? kids.asArray() : kids ? [kids] : []) walk(kid, ref ?? parent);
+  };
+  const top = root.get(PDFName.of('K'));
+  const document = top instanceof PDFRef ? context.lookup(top, PDFDict) : undefined;
+  if (!document || document.get(PDFName.of('S')) !== PDFName.of('Document')) problems.push('the root is not one Document element');
+  walk(top!, 'root');
+
+  // Parent tree: every page's key present once, every value an element of the tree.
+  const nums = root.lookup(PDFName.of('ParentTree'), PDFDict).lookupMaybe(PDFName.of('Nums'), PDFArray)?.asArray() ?? [];
+  const keys = new Map<number, PDFObject>();
+  for (let i = 0; i < nums.length; i += 2) {
+    const key = (nums[i] as PDFNumber).asNumber();
+    if (keys.has(key)) problems.push(`parent tree key ${key} twice`);
+    keys.set(key, nums[i + 1]);
+  }
+  const nextKey = root.lookup(PDFName.of('ParentTreeNextKey'), PDFNumber).asNumber();
+  if (Math.max(...keys.keys()) >= nextKey) problems.push('ParentTreeNextKey is not past every key');
+  for (const page of doc.getPages()) {
+    const key = page.node.lookupMaybe(PDFName.of('StructParents'), PDFNumber)?.asNumber();
+    if (key === undefined) continue;
+    const value = keys.get(key);
+    if (!(value instanceof PDFRef || value instanceof PDFArray)) {
+      problems.push(`page ${page.ref.toString()}: /StructParents ${key} has no parent tree entry`);
+      continue;
+    }
+    const array = value instanceof PDFRef ? context.lookup(value, PDFArray) : value;
+    for (const element of array.asArray()) if (element instanceof PDFRef && !elements.has(element.toString())) problems.push(`parent tree ${key}: ${element.toString()} is not in the tree`);
+  }
+  // ID tree: every ID resolves to its own element; every header cell named exists.
+  const names = root.lookupMaybe(PDFName.of('IDTree'), PDFDict)?.lookupMaybe(PDFName.of('Names'), PDFArray)?.asArray() ?? [];
+  const idTree = new Map<string, string>();
+  for (let i = 0; i < names.length; i += 2) idTree.set(bytes(names[i])!, names[i + 1].toString());
+  for (const [id, ref] of ids) if (idTree.get(id) !== ref) problems.push(`ID ${Buffer.from(id, 'hex').toString('latin1')} is not in the ID tree as ${ref}`);
+  const sorted = [...idTree.keys()];
+  if (sorted.join() !== [...sorted].sort().join()) problems.push('the ID tree is not sorted');
+  for (const header of headers) if (!ids.has(header)) problems.push(`a /Headers entry names no element: ${Buffer.from(header, 'hex').toString('latin1')}`);
+
+  const parts = (document?.lookupMaybe(PDFName.of('K'), PDFArray)?.asArray() ?? []).map((kid) => {
+    const part = context.lookup(kid as PDFRef, PDFDict);
+    return { type: (part.get(PDFName.of('S')) as PDFName).decodeText(), title: text(part.get(PDFName.of('T'))) };
+  });
+  const lang = text(doc.catalog.get(PDFName.of('Lang')));
+  return { lang, parts, pagesReached: pagesWithContent.size, headersChecked: headers.length, problems };
+}
 
 describe('RecyclingRenderer', () => {
   const page = (text: string): PdfRenderRequest => ({ html: `<p>${text}</p>`, assets: new Map(), outline: false });

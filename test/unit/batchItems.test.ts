@@ -1,9 +1,12 @@
 /**
- * Items files → batch items, without Chromium: the three formats, CSV cells typed by the schema,
+ * Items files → batch items, without Chromium: JSON, JSON Lines and CSV (workbooks: readWorkbook
+ * and writeWorkbook tests), CSV cells typed by the schema, headers in Chinese or as dotted paths,
  * one bad record failing alone, whole-file problems refused, ids cleaned for file names.
  */
 import { InvalidRequestError } from '../../lambda/src/core/errors';
+import { batchItemFromRecord } from '../../lambda/src/batch/BatchItem';
 import { csvRowToData, parseCellNumber } from '../../lambda/src/batch/csvRowToData';
+import { fieldColumns } from '../../lambda/src/batch/fieldColumns';
 import { itemFileStem } from '../../lambda/src/batch/itemFileStem';
 import { batchFormatOf, parseBatchItems } from '../../lambda/src/batch/parseBatchItems';
 import { projectTemplates } from '../helpers/app';
@@ -91,11 +94,16 @@ describe('parseBatchItems', () => {
     expect(() => parseBatchItems(JSON.stringify([{ id: 'Volume', data: {} }]), 'json', schema, { reservedStems: ['volume'] })).toThrow(
       /id "Volume" \(item 1\) would overwrite the volume\.pdf/,
     );
-    refuse('county.name\n青岚县\n', 'csv', /no "id" column/);
-    refuse('id,economy.gpd\n1,2\n', 'csv', /column "economy.gpd" is not a field of this template; check its spelling/);
-    refuse('id,county\n1,2\n', 'csv', /column "county" names a group of fields; use one column per field, e.g. county.name/);
-    refuse('id,year,year\n1,2,3\n', 'csv', /repeats "year"/);
-    refuse('id,year\n"1,2020\n', 'csv', /not valid CSV/);
+    // Spreadsheets are a clerk's: refused in Chinese, naming the columns.
+    refuse('county.name\n青岚县\n', 'csv', /^CSV 文件的标题行（第 1 行）与模板不符：缺少“编号”列/);
+    refuse('id,economy.gpd\n1,2\n', 'csv', /B 列“economy.gpd”不是本模板的列；是不是“economy.gdp”？/);
+    refuse('id,county\n1,2\n', 'csv', /B 列“county”是一组字段，请每个字段一列，如“县名”（county.name）/);
+    refuse('id,year,year\n1,2,3\n', 'csv', /“报告年度（年）”有 2 列（B 列、C 列）；每个字段只能有一列/);
+    refuse('id,year\n"1,2020\n', 'csv', /^CSV 文件格式有误/);
+    refuse('\n\n', 'csv', /^CSV 文件是空的/);
+    refuse('编号,县名\n甲县,甲县\n', 'csv', /缺少必填列 “所属省份”（county.province）、“发展定位口号”（county.slogan）、“报告年度（年）”（year）.* 等 113 列/);
+    const twice = csvOf([{ id: '青岚县', ...flatten(sample) }, { id: '青岚县', ...flatten(sample) }]);
+    refuse(twice, 'csv', /^编号必须唯一：编号“青岚县”出现在第 2、3 行。/);
   });
 
   it('tells the format from the file name', () => {
@@ -103,7 +111,9 @@ describe('parseBatchItems', () => {
     expect(batchFormatOf('items.jsonl')).toBe('jsonl');
     expect(batchFormatOf('items.ndjson')).toBe('jsonl');
     expect(batchFormatOf('counties.csv')).toBe('csv');
-    expect(() => batchFormatOf('items.xlsx')).toThrow(/name the items file \.json, \.jsonl or \.csv/);
+    expect(batchFormatOf('数据模板.XLSX')).toBe('xlsx');
+    expect(() => batchFormatOf('items.txt')).toThrow(/name the items file \.json, \.jsonl, \.csv or \.xlsx/);
+    expect(() => batchFormatOf('counties.xls')).toThrow('counties.xls 是Excel 97-2003 工作簿（.xls）；请另存为“Excel 工作簿（*.xlsx）”或 CSV UTF-8 后再用。');
   });
 });
 
@@ -112,7 +122,8 @@ describe('CSV rows', () => {
     const text = csvOf([{ id: '青岚县', ...flatten(sample) }]);
     const [item] = parseBatchItems(text, 'csv', schema);
     expect(item.problem).toBeUndefined();
-    expect(item.where).toBe('row 2');
+    expect(item.where).toBe('第 2 行');
+    expect(item.row).toBe(2);
     expect(item.data).toEqual(sample);
     expect(template.check(item.data)).toEqual([]);
   });
@@ -153,12 +164,80 @@ describe('CSV rows', () => {
     expect((data.county as Record<string, unknown>).name).toBe('007县');
   });
 
-  it('fail a row with the wrong number of cells, naming the spreadsheet row', () => {
-    const items = parseBatchItems('id,year\n甲县,2020\n乙县\n丙县,2020,extra\n', 'csv', schema);
+  it('fail a row with a stray or missing comma, naming the spreadsheet row; optional cells left off the end are fine', () => {
+    const row = { id: '甲县', ...flatten(sample), 'reporter.name': '王明', 'reporter.office': '青岚县人民政府' };
+    const lines = csvOf([row]).split('\r\n');
+    const width = Object.keys(row).length;
+    const text = [
+      lines[0],
+      lines[1],
+      // The two optional reporter cells at the end left off, as ExcelJS writes empty ones.
+      lines[1].replace(/^甲县/, '乙县').split(',').slice(0, width - 2).join(','),
+      `丙县${',x'.repeat(width)}`,
+      '丁县,2020',
+      '',
+    ].join('\r\n');
+    const items = parseBatchItems(text, 'csv', schema);
     expect(items.map((i) => [i.id, i.where, i.problem?.message])).toEqual([
-      ['甲县', 'row 2', undefined],
-      ['乙县', 'row 3', 'row 3 has 1 cells but the header has 2 columns; check for a stray comma or a missing cell.'],
-      ['丙县', 'row 4', 'row 4 has 3 cells but the header has 2 columns; check for a stray comma or a missing cell.'],
+      ['甲县', '第 2 行', undefined],
+      ['乙县', '第 3 行', undefined],
+      ['丙县', '第 4 行', `第 4 行有 ${width + 1} 个单元格，但标题行有 ${width} 列；请检查是否多了逗号或少了单元格。`],
+      ['丁县', '第 5 行', `第 5 行有 2 个单元格，但标题行有 ${width} 列；请检查是否多了逗号或少了单元格。`],
     ]);
+    expect(items[1].data).toEqual(sample);
+  });
+
+  it('read Chinese headers, name bad cells by row and column, and keep Excel’s row numbers across blank lines', () => {
+    const { fields } = fieldColumns(schema);
+    const header = ['编号', ...fields.map((f) => f.header)];
+    const cells = (data: Record<string, string>) => [data.id, ...fields.map((f) => data[f.path] ?? '')];
+    const good = { id: '青岚县', ...flatten(sample) };
+    const bad = { ...good, id: '苇塘县', 'economy.gdpGrowth': '-150', 'economy.gdp': '约300', 'county.name': '' };
+    const text = `\uFEFF${[header, cells(good), [], cells(bad), []].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
+    const items = parseBatchItems(text, 'csv', schema);
+    expect(items.map((i) => [i.where, i.id])).toEqual([
+      ['第 2 行', '青岚县'],
+      ['第 4 行', '苇塘县'],
+    ]);
+    expect(items[0].data).toEqual(sample);
+    expect(items[1].problem?.details).toEqual([
+      { path: '/county/name', message: '第 4 行 B 列（县名）：必填，不能为空' },
+      { path: '/economy/gdp', message: '第 4 行 F 列（地区生产总值（亿元））：应为数字，填的是“约300”' },
+      { path: '/economy/gdpGrowth', message: '第 4 行 G 列（地区生产总值增速（%））：不能小于 -100' },
+    ]);
+    expect(items[1].problem?.message).toBe(
+      '第 4 行 B 列（县名）：必填，不能为空；第 4 行 F 列（地区生产总值（亿元））：应为数字，填的是“约300”；第 4 行 G 列（地区生产总值增速（%））：不能小于 -100。',
+    );
+  });
+
+  it('read a CSV that a Chinese Excel saved as GB18030 (“CSV（逗号分隔）”)', () => {
+    // GB18030's bytes for each character, found by decoding every two-byte code.
+    const gb = new Map<string, number[]>();
+    const decoder = new TextDecoder('gb18030');
+    for (let lead = 0x81; lead <= 0xfe; lead++) {
+      for (let trail = 0x40; trail <= 0xfe; trail++) {
+        if (trail === 0x7f) continue;
+        const ch = decoder.decode(Uint8Array.of(lead, trail));
+        if (!gb.has(ch)) gb.set(ch, [lead, trail]);
+      }
+    }
+    const encode = (text: string): Buffer => Buffer.from([...text].flatMap((ch) => (ch.charCodeAt(0) < 0x80 ? [ch.charCodeAt(0)] : (gb.get(ch) ?? []))));
+    const { fields } = fieldColumns(schema);
+    const data = flatten(sample);
+    const text = [['编号', ...fields.map((f) => f.header)], ['青岚县', ...fields.map((f) => data[f.path] ?? '')]].map((r) => r.map(csvCell).join(',')).join('\r\n');
+    const bytes = encode(text);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
+    const [item] = parseBatchItems(bytes, 'csv', schema);
+    expect(item.problem).toBeUndefined();
+    expect(item.data).toEqual(sample);
+  });
+
+  it('from Step Functions’ CSV reader: rows keyed by Chinese headers are typed the same', () => {
+    const { fields } = fieldColumns(schema);
+    const data = flatten(sample);
+    const row = Object.fromEntries([['编号', '青岚县'], ...fields.map((f) => [f.header, data[f.path] ?? ''])]);
+    const item = batchItemFromRecord(row, 'item 1', { rows: true, schema });
+    expect(item).toMatchObject({ id: '青岚县', problem: undefined });
+    expect(item.data).toEqual(sample);
   });
 });

@@ -59,6 +59,13 @@ export interface BatchManifest {
   readonly notDone: number;
   /** Remote batches: the key of reports.zip, or null when none was written. */
   readonly zip?: string | null;
+  /** Local batches cancelled from the playground and finished with what was done. */
+  readonly cancelled?: {
+    /** When the last item in progress finished. */
+    readonly at: string;
+    /** Ids never started, in input order; the volume's cover names them too. */
+    readonly notStarted: readonly string[];
+  };
   readonly items: readonly ManifestItem[];
 }
 

@@ -1,87 +1,25 @@
 /**
- * Spreadsheet rows → report data. A CSV has an `id` column and one column per field, named by
- * its dotted path in the template's schema (`economy.gdp`, `county.name`). Cells are text; the
- * schema says what each field is, so `386.42` becomes a number where the schema wants a number and
- * stays text where it wants text (a county code like `007` keeps its zeros).
+ * Spreadsheet rows → report data. A row has an id column and one column per field, named as
+ * fieldColumns.ts says: the field's Chinese header (`地区生产总值（亿元）`) or its dotted path in the
+ * template's schema (`economy.gdp`). Cells are text; the schema says what each field is, so
+ * `386.42` becomes a number where the schema wants a number and stays text where it wants text (a
+ * county code like `007` keeps its zeros).
  *
- * - Numbers may be written as a spreadsheet shows them: `1,234.5`, full-width `１２３`, `－2.4`.
- *   A cell that still is not a number is passed on as text, so schema validation names the field.
+ * - Numbers may be written as a spreadsheet shows them: `1,234.5`, full-width `１２３`, `－2.4`, and
+ *   followed by the field's unit (`386.42亿元`, `6.3%`). A cell that still is not a number is passed
+ *   on as text, so schema validation names the field.
  * - A list of names (e.g. `investment.centralEnterprises`) is one cell separated by 、 or ;, or
  *   one column per entry with a 0-based index (`investment.centralEnterprises.0`, `.1`).
  * - An empty cell means "not given": the field is left out, and the schema says if it is required.
  *
- * Step Functions' CSV item reader hands the Lambda the same rows as objects, so both go through here.
+ * Step Functions' CSV item reader hands the Lambda the same rows as objects (keys are the CSV's
+ * headers), so both go through here; sheetItems.ts uses the same typing for CSV files and workbooks.
  */
+import { fieldColumns, type FieldColumn, type HeaderMatch } from './fieldColumns';
+import { INDEX, isListNode, isObject, resolveRefs, schemaAt, typesOf, type SchemaNode } from './schemaNodes';
 
-type SchemaNode = Readonly<Record<string, unknown>>;
-
-/** The column holding the item id; every other column is a field. */
+/** The id column's name in JSON records and in Step Functions' rows from a CSV with an `id` header. */
 export const ID_COLUMN = 'id';
-
-const MAX_REF_DEPTH = 32;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Follows local `$ref`s (`#/$defs/…`), merging the referring node's own keywords over the target. */
-function resolveRefs(node: unknown, root: SchemaNode, depth = 0): SchemaNode | undefined {
-  if (!isObject(node)) return undefined;
-  const ref = node.$ref;
-  if (typeof ref !== 'string' || !ref.startsWith('#') || depth > MAX_REF_DEPTH) return node;
-  let target: unknown = root;
-  for (const part of ref.slice(1).split('/').filter(Boolean)) {
-    const key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~');
-    target = isObject(target) ? target[key] : undefined;
-  }
-  const resolved = resolveRefs(target, root, depth + 1) ?? {};
-  const { $ref: _ref, ...own } = node;
-  return { ...resolved, ...own };
-}
-
-function typesOf(node: SchemaNode): string[] {
-  const type = node.type;
-  if (typeof type === 'string') return [type];
-  return Array.isArray(type) ? type.filter((t): t is string => typeof t === 'string') : [];
-}
-
-const INDEX = /^(0|[1-9]\d{0,5})$/;
-
-/** The schema of the field a dotted column names, or undefined when the schema has no such field. */
-function fieldSchema(schema: SchemaNode, segments: readonly string[]): SchemaNode | undefined {
-  let node = resolveRefs(schema, schema);
-  for (const segment of segments) {
-    if (!node) return undefined;
-    const types = typesOf(node);
-    if (types.includes('array') || node.items !== undefined) {
-      if (!INDEX.test(segment)) return undefined;
-      const prefix = Array.isArray(node.prefixItems) ? node.prefixItems : [];
-      node = resolveRefs(prefix[Number(segment)] ?? node.items, schema);
-    } else {
-      const properties = isObject(node.properties) ? node.properties : {};
-      const child = Object.prototype.hasOwnProperty.call(properties, segment) ? properties[segment] : undefined;
-      node = resolveRefs(child ?? (isObject(node.additionalProperties) ? node.additionalProperties : undefined), schema);
-    }
-  }
-  return node;
-}
-
-/**
- * Why a column cannot be mapped onto the schema, or undefined when it can. Used to reject a CSV
- * file with a misspelt header once, instead of failing every row with the same message.
- */
-export function csvColumnProblem(column: string, schema: SchemaNode): string | undefined {
-  if (column === ID_COLUMN) return undefined;
-  const segments = column.split('.');
-  if (segments.some((s) => s === '')) return `column "${column}" is not a dotted field path such as economy.gdp`;
-  const node = fieldSchema(schema, segments);
-  if (!node) return `column "${column}" is not a field of this template; check its spelling against the schema`;
-  const types = typesOf(node);
-  if (types.includes('object') || (types.length === 0 && isObject(node.properties))) {
-    return `column "${column}" names a group of fields; use one column per field, e.g. ${column}.${Object.keys(node.properties ?? {})[0] ?? 'name'}`;
-  }
-  return undefined;
-}
 
 /** Spreadsheet spellings of a number → the number, or undefined when the text is not one. */
 export function parseCellNumber(text: string): number | undefined {
@@ -92,30 +30,49 @@ export function parseCellNumber(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
+/** `386.42亿元` → `386.42` when the field's unit is 亿元; `6.3％` → `6.3` for %. */
+function withoutUnit(text: string, unit: string | undefined): string {
+  if (unit === undefined) return text;
+  const s = text.normalize('NFKC').trim();
+  const u = unit.normalize('NFKC');
+  return s.endsWith(u) ? s.slice(0, -u.length) : text;
+}
+
+/** `2024/3/5`, `2024.3.5`, `2024年3月5日` → `2024-03-05`; anything else stays as written. */
+export function dateText(text: string): string {
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(text.normalize('NFKC').trim());
+  if (!m) return text;
+  return `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`;
+}
+
+const TRUE_WORDS = new Set(['true', '是', '对', 'yes']);
+const FALSE_WORDS = new Set(['false', '否', '不', 'no']);
+
 /** One cell's text as the type the schema asks for; text that does not fit stays text. */
-function coerce(text: string, node: SchemaNode | undefined, schema: SchemaNode): unknown {
+export function coerceCellText(text: string, node: SchemaNode | undefined, schema: SchemaNode, unit?: string): unknown {
   const types = node ? typesOf(node) : [];
-  if (types.includes('array')) {
-    const items = resolveRefs(node?.items, schema);
+  if (node && isListNode(node)) {
+    const items = resolveRefs(node.items, schema);
     return text
       .split(/[、;；]/)
       .map((part) => part.trim())
       .filter((part) => part !== '')
-      .map((part) => coerce(part, items, schema));
+      .map((part) => coerceCellText(part, items, schema));
   }
   if (types.includes('integer') || types.includes('number')) {
-    const value = parseCellNumber(text);
+    const value = parseCellNumber(withoutUnit(text, unit));
     if (value !== undefined) return value;
   }
   if (types.includes('boolean')) {
-    const lower = text.toLowerCase();
-    if (lower === 'true') return true;
-    if (lower === 'false') return false;
+    const lower = text.trim().toLowerCase();
+    if (TRUE_WORDS.has(lower)) return true;
+    if (FALSE_WORDS.has(lower)) return false;
   }
+  if (types.includes('string') && node?.format === 'date') return dateText(text);
   return text;
 }
 
-function setPath(target: Record<string, unknown>, segments: readonly string[], value: unknown): void {
+export function setPath(target: Record<string, unknown>, segments: readonly string[], value: unknown): void {
   let node: Record<string, unknown> | unknown[] = target;
   segments.forEach((segment, i) => {
     const last = i === segments.length - 1;
@@ -134,10 +91,34 @@ function setPath(target: Record<string, unknown>, segments: readonly string[], v
 }
 
 /** Indexed columns with gaps (`.0` and `.2` filled, `.1` empty) give a list without holes. */
-function withoutHoles(value: unknown): unknown {
+export function withoutHoles(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(withoutHoles);
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutHoles(v)]));
   return value;
+}
+
+/** Where a matched column's value goes, the schema node that types it, and the unit it may carry. */
+export function columnTarget(match: HeaderMatch, schema: SchemaNode): { segments: readonly string[]; node: SchemaNode | undefined; field?: FieldColumn } | undefined {
+  switch (match.kind) {
+    case 'field':
+      return { segments: match.field.segments, node: schemaAt(schema, match.field.segments), field: match.field };
+    case 'entry': {
+      const segments = [...match.field.segments, String(match.index)];
+      return { segments, node: schemaAt(schema, segments), field: match.field };
+    }
+    case 'path':
+      return { segments: match.segments, node: schemaAt(schema, match.segments) };
+    default:
+      return undefined;
+  }
+}
+
+/** The id of a row given as an object: the value under its id column (`id`, `编号`). */
+export function rowId(row: Readonly<Record<string, unknown>>, schema: SchemaNode): unknown {
+  if (ID_COLUMN in row) return row[ID_COLUMN];
+  const columns = fieldColumns(schema);
+  const key = Object.keys(row).find((column) => columns.match(column).kind === 'id');
+  return key === undefined ? undefined : row[key];
 }
 
 export interface CsvRowData {
@@ -148,23 +129,25 @@ export interface CsvRowData {
 
 /** One row (column → cell) as report data shaped by the template's schema. */
 export function csvRowToData(row: Readonly<Record<string, unknown>>, schema: SchemaNode): CsvRowData {
+  const columns = fieldColumns(schema);
   const data: Record<string, unknown> = {};
   const unknownColumns: string[] = [];
   for (const [column, cell] of Object.entries(row)) {
-    if (column === ID_COLUMN) continue;
-    if (csvColumnProblem(column, schema) !== undefined) {
+    const match = columns.match(column);
+    if (match.kind === 'id') continue;
+    const target = columnTarget(match, schema);
+    if (!target) {
       unknownColumns.push(column);
       continue;
     }
     if (cell === undefined || cell === null) continue;
-    const segments = column.split('.');
     if (typeof cell === 'string') {
       const text = cell.trim();
       if (text === '') continue;
-      setPath(data, segments, coerce(text, fieldSchema(schema, segments), schema));
+      setPath(data, target.segments, coerceCellText(text, target.node, schema, target.field?.unit));
     } else {
       // Rows given as JSON (a Lambda event) may already carry numbers.
-      setPath(data, segments, cell);
+      setPath(data, target.segments, cell);
     }
   }
   return { data: withoutHoles(data) as Record<string, unknown>, unknownColumns };

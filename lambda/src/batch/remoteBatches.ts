@@ -3,9 +3,11 @@
  * (http/batchRoutes.ts maps the requests): start one (upload the items file, start the workflow),
  * and tell how one is doing, then hand out signed links to its manifest and ZIP.
  *
- * The items file is checked as a whole before anything starts (unknown template, not JSON/CSV,
- * duplicate ids, too many items: an error, nothing stored); single bad records are left to fail
- * alone in the batch. The batch id is the execution name, so batches started with `aws
+ * The items file is checked as a whole before anything starts (unknown template, not JSON/CSV/xlsx,
+ * unknown columns, duplicate ids, too many items: an error, nothing stored); single bad records
+ * are left to fail alone in the batch. A workbook is turned into the JSON Lines the state machine
+ * reads, each record keeping its spreadsheet row and, for a bad row, the problem found in its
+ * cells, so the manifest names row, column and field as `pdf-export batch` does. The batch id is the execution name, so batches started with `aws
  * stepfunctions start-execution` (docs/deploy.md) are reported the same way.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,6 +15,7 @@ import { LimitExceededError, RouteNotFoundError } from '../core/errors';
 import type { Clock } from '../core/ports';
 import { isBatchId, itemsKey, manifestKey, newBatchId, type BatchExecutionInput, type ItemsFormat } from '../core/storageLayout';
 import type { TemplateStore } from '../core/TemplateStore';
+import { recordOfBatchItem } from './BatchItem';
 import { parseManifest } from './BatchManifest';
 import { parseBatchItems } from './parseBatchItems';
 import type { BatchObjects, BatchWorkflow } from './ports';
@@ -23,16 +26,18 @@ export interface RemoteBatchDependencies {
   readonly workflow: BatchWorkflow;
   /** Lifetime of the signed manifest/ZIP links (LINK_EXPIRY_SECONDS). */
   readonly linkExpirySeconds: number;
-  /** Most items one batch may hold (MAX_BATCH_ITEMS). */
+  /** Most items one batch may hold (MAX_BATCH_ITEMS), rows of a workbook included. */
   readonly maxItems: number;
+  /** How much of an uploaded workbook may be read (MAX_WORKBOOK_BYTES, MAX_WORKBOOK_UNZIPPED_BYTES). */
+  readonly workbook: { readonly maxBytes: number; readonly maxUnzippedBytes: number };
   readonly clock: Clock;
 }
 
 export interface RemoteBatchUpload {
   readonly template: string;
-  readonly format: ItemsFormat;
-  /** The items file as JSON Lines or CSV: what the Distributed Map's item reader reads. */
-  readonly file: string;
+  readonly format: ItemsFormat | 'xlsx';
+  /** The items file: JSON Lines or CSV text (what the Distributed Map's item reader reads), or a workbook's bytes. */
+  readonly file: string | Uint8Array;
   /** Also write reports.zip. */
   readonly zip: boolean;
 }
@@ -48,14 +53,24 @@ export interface StartedBatch {
 export async function startRemoteBatch(upload: RemoteBatchUpload, deps: RemoteBatchDependencies): Promise<StartedBatch> {
   const template = deps.templates.get(upload.template);
   // Whole-file problems (not CSV, unknown columns, duplicate ids) are refused now; bad records fail alone later.
-  const items = parseBatchItems(upload.file, upload.format, template.schema);
+  const items = parseBatchItems(upload.file, upload.format, template.schema, { workbook: { ...deps.workbook, maxRows: deps.maxItems } });
   if (items.length > deps.maxItems) {
     throw new LimitExceededError(`The file has ${items.length} items; one batch takes up to ${deps.maxItems}. Split it.`);
   }
+  let file: string;
+  let format: ItemsFormat;
+  if (upload.format === 'xlsx') {
+    // The state machine reads JSON Lines or CSV; a row's record keeps its row and its cells' problem.
+    file = items.map((item) => JSON.stringify(recordOfBatchItem(item))).join('\n') + '\n';
+    format = 'jsonl';
+  } else {
+    file = typeof upload.file === 'string' ? upload.file : Buffer.from(upload.file).toString('utf8');
+    format = upload.format;
+  }
   const batchId = newBatchId(deps.clock(), randomBytes(4));
-  const key = itemsKey({ template: template.id, batchId }, upload.format);
-  await deps.objects.putText(key, upload.file, upload.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-  const input: BatchExecutionInput = { batchId, template: template.id, itemsKey: key, format: upload.format, zip: upload.zip };
+  const key = itemsKey({ template: template.id, batchId }, format);
+  await deps.objects.putText(key, file, format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+  const input: BatchExecutionInput = { batchId, template: template.id, itemsKey: key, format, zip: upload.zip };
   await deps.workflow.start(input);
   return { batchId, template: template.id, status: 'running', total: items.length, links: { self: `/batches/${batchId}` } };
 }

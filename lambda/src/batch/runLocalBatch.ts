@@ -4,7 +4,10 @@
  * and bind what was rendered (finishBatch). The callers only read their input and show progress.
  *
  * A run that stops early (Ctrl-C, a server shutting down) writes its manifest and no ZIP or volume:
- * the items not started are `notDone`, and `--resume` renders them.
+ * the items not started are `notDone`, and `--resume` renders them. A run that was cancelled
+ * (`finishStopped`, the playground's 取消) is finished instead: the manifest lists the items not
+ * started under `cancelled`, and the ZIP and the volume hold what was done, the volume's cover
+ * naming the rest.
  */
 import { performance } from 'node:perf_hooks';
 import type { ReportRenderer } from '../core/ReportRenderer';
@@ -46,6 +49,13 @@ export interface LocalBatchRequest {
   readonly volume: boolean;
   /** Asked before each item; once it says no, the run stops after the items in progress. */
   readonly mayStart?: () => boolean;
+  /**
+   * Asked when the run stopped early: true to finish it anyway with what was done (a batch the
+   * user cancelled: manifest with `cancelled`, ZIP, volume), false to leave it for `--resume`.
+   */
+  readonly finishStopped?: () => boolean;
+  /** Asked before binding the volume (a server shutting down skips it); `mayStart` when not given. */
+  readonly mayBind?: () => boolean;
   /** Told once the folder is read, before any item: whether an earlier run was found to resume. */
   readonly onStart?: (resuming: { readonly requested: boolean; readonly found: boolean }) => void;
   readonly onItemDone?: (result: BatchItemResult, counts: BatchCounts, index: number) => void;
@@ -59,7 +69,7 @@ export interface LocalBatchRequest {
 export interface LocalBatchResult extends FinishedBatch {
   readonly outcome: BatchOutcome;
   readonly manifest: BatchManifest;
-  /** True when items were left unstarted; nothing was packed or bound. */
+  /** True when items were left unstarted; nothing was packed or bound unless the run was cancelled (`finishStopped`). */
   readonly stoppedEarly: boolean;
 }
 
@@ -122,15 +132,22 @@ export async function runLocalBatch(request: LocalBatchRequest): Promise<LocalBa
     await checkpoints?.settle();
   }
   const stoppedEarly = outcome.counts.notDone > 0;
-  const manifest = snapshot(stoppedEarly ? undefined : outcome.finishedAt);
+  const cancelled = stoppedEarly && (request.finishStopped?.() ?? false);
+  const notStarted = cancelled ? items.filter((_, i) => outcome.results[i].status === 'not_done').map((item) => item.id) : [];
+  const manifest: BatchManifest = {
+    ...snapshot(stoppedEarly && !cancelled ? undefined : outcome.finishedAt),
+    ...(cancelled ? { cancelled: { at: outcome.finishedAt.toISOString(), notStarted } } : {}),
+  };
   // Written now, before packing: the run's result is on disk even if the ZIP or volume fails.
   await folder.writeFile(MANIFEST_FILE, manifestJson(manifest), 'application/json; charset=utf-8');
   request.onRendered?.(outcome, manifest);
-  if (stoppedEarly) return { outcome, manifest, stoppedEarly };
+  if (stoppedEarly && !cancelled) return { outcome, manifest, stoppedEarly };
   const finished = await finishBatch(folder, manifest, {
     zip: request.zip,
-    volume: request.volume ? { title: template.title, date: outcome.finishedAt, printer: pool.printers[0] } : undefined,
-    mayBind: request.mayStart,
+    volume: request.volume
+      ? { title: template.title, date: outcome.finishedAt, printer: pool.printers[0], notStarted, schema: template.schema }
+      : undefined,
+    mayBind: request.mayBind ?? request.mayStart,
     onPhase: request.onPhase,
   });
   return { outcome, manifest, stoppedEarly, ...finished };

@@ -9,11 +9,12 @@ import { availableParallelism } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { BatchItem } from '../batch/BatchItem';
-import { batchFormatOf, parseBatchItems } from '../batch/parseBatchItems';
+import { batchFormatOf, parseBatchItems, type ItemsFileFormat } from '../batch/parseBatchItems';
+import type { WorkbookLimits } from '../batch/readWorkbook';
 import type { BatchItemResult, BatchOutcome } from '../batch/runBatch';
 import { MAX_POOL_SIZE } from '../batch/runLocalBatch';
 import type { App } from '../compose';
-import { BatchInterruptedError, BatchItemsFailedError, InvalidRequestError, invalidDataLine } from '../core/errors';
+import { BatchInterruptedError, BatchItemsFailedError, InvalidRequestError, invalidDataLine, LimitExceededError } from '../core/errors';
 import { MANIFEST_FILE, VOLUME_FILE, VOLUME_STEM, ZIP_FILE } from '../core/storageLayout';
 import { BatchProgress } from './BatchProgress';
 import type { CliIo } from './CliIo';
@@ -39,20 +40,47 @@ function parseConcurrency(value: string): number {
   return n;
 }
 
-/** One line for a failed item, e.g. `invalid data: /economy/gdp: must be >= 0（地区生产总值（亿元））`. */
-function failureReason(result: BatchItemResult): string {
+/**
+ * One line for a failed item, e.g. `invalid data: /economy/gdp: must be >= 0（地区生产总值（亿元））`;
+ * for a spreadsheet row, its cells: `第 7 行 F 列（地区生产总值增速（%））：不能小于 -100`.
+ */
+function failureReason(result: BatchItemResult, item: BatchItem): string {
   const error = result.error;
   if (!error) return 'failed';
+  if (item.row !== undefined) {
+    const located = error.details.length > 0 && error.details.every((d) => d.message.startsWith(item.where));
+    const reason = located ? error.details.map((d) => d.message).join('；') : error.message;
+    return reason.startsWith(item.where) ? reason : `${item.where}：${reason}`;
+  }
   if (error.details.length > 0) return invalidDataLine(error.details);
   return error.message;
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-async function readItemsText(path: string): Promise<string> {
+/** How much of a workbook is read (MAX_WORKBOOK_BYTES, MAX_WORKBOOK_UNZIPPED_BYTES, MAX_BATCH_ITEMS). */
+export function workbookLimitsOf(app: App): WorkbookLimits {
+  const { batch } = app.config;
+  return { maxBytes: batch.maxWorkbookBytes, maxUnzippedBytes: batch.maxWorkbookUnzippedBytes, maxRows: batch.maxItems };
+}
+
+/**
+ * An items file as parseBatchItems takes it: JSON as UTF-8 text, CSV and workbooks as bytes (a CSV
+ * may be GB18030; a workbook is binary, and one over its limit is refused before it is read).
+ */
+export async function readItemsFile(path: string, format: ItemsFileFormat, maxWorkbookBytes: number): Promise<string | Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    if (format === 'xlsx') {
+      const { size } = await stat(path);
+      if (size > maxWorkbookBytes) {
+        throw new LimitExceededError(
+          `工作簿 ${basename(path)} 有 ${(size / 1024 / 1024).toFixed(1)} MB，超过上限 ${(maxWorkbookBytes / 1024 / 1024).toFixed(1)} MB（MAX_WORKBOOK_BYTES）；请拆成几个文件。`,
+        );
+      }
+    }
+    return format === 'json' || format === 'jsonl' ? await readFile(path, 'utf8') : await readFile(path);
   } catch (error) {
+    if (error instanceof LimitExceededError) throw error;
     throw new InvalidRequestError(`cannot read items file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
@@ -65,9 +93,9 @@ async function ensureOutputDir(dir: string): Promise<void> {
 export function batchCommand(io: CliIo, start: (hooks: { onBlockedRequest: (url: string) => void }) => App): Command {
   return (
     new Command('batch')
-      .description('render one report per item of a .json, .jsonl or .csv file (see docs/batch.md)')
+      .description('render one report per item of a .json, .jsonl, .csv or .xlsx file (see docs/batch.md)')
       .argument('<template>', 'template id (see `pdf-export templates`)')
-      .argument('<items>', 'items file: .json array or .jsonl of {"id","data"}, or .csv with an id column and dotted field columns')
+      .argument('<items>', 'items file: .json array or .jsonl of {"id","data"}, or .csv/.xlsx with a 编号 (id) column and one column per field (see `pdf-export sheet`)')
       .requiredOption('-o, --output <dir>', 'folder for <id>.pdf and manifest.json')
       .option('-c, --concurrency <n>', `browsers rendering in parallel, 1..${MAX_POOL_SIZE} (default: CPU count)`, parseConcurrency)
       .option('--resume', 'skip items whose PDF in <dir> is still current for their data; render what is missing or changed')
@@ -91,7 +119,9 @@ export function batchCommand(io: CliIo, start: (hooks: { onBlockedRequest: (url:
 async function runBatchCommand(io: CliIo, app: App, templateId: string, itemsPath: string, opts: BatchOptions): Promise<void> {
   const template = app.templates.get(templateId);
   const format = batchFormatOf(itemsPath);
-  const items = parseBatchItems(await readItemsText(itemsPath), format, template.schema, { reservedStems: opts.volume ? [VOLUME_STEM] : [] });
+  const workbook = workbookLimitsOf(app);
+  const input = await readItemsFile(itemsPath, format, workbook.maxBytes);
+  const items = parseBatchItems(input, format, template.schema, { reservedStems: opts.volume ? [VOLUME_STEM] : [], workbook });
   const outDir = resolve(opts.output);
   await ensureOutputDir(outDir);
   const shownDir = relative(process.cwd(), outDir) || '.';
@@ -160,8 +190,9 @@ function printSummary(io: CliIo, items: readonly BatchItem[], outcome: BatchOutc
   if (failures.length === 0) return;
   io.stdout('failed:\n');
   for (const { result, item } of failures.slice(0, MAX_FAILURES_SHOWN)) {
-    const where = item.id === item.where ? item.where : `${item.id} (${item.where})`;
-    io.stdout(`  ${where}: ${failureReason(result)}\n`);
+    // A spreadsheet row's reason names its row itself.
+    const where = item.row !== undefined ? (item.id === item.where ? '' : item.id) : item.id === item.where ? item.where : `${item.id} (${item.where})`;
+    io.stdout(`  ${where ? `${where}: ` : ''}${failureReason(result, item)}\n`);
   }
   if (failures.length > MAX_FAILURES_SHOWN) io.stdout(`  … and ${failures.length - MAX_FAILURES_SHOWN} more in ${join(shownDir, MANIFEST_FILE)}\n`);
 }

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../files/writeFileAtomic';
 import { batchCommand } from './batchCommand';
 import type { CliIo } from './CliIo';
 import { serveCommand } from './serveCommand';
+import { sheetCommand } from './sheetCommand';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -109,6 +110,7 @@ function buildProgram(io: CliIo, context: CliContext): Command {
 
   program.addCommand(serveCommand(io, context.serve));
   program.addCommand(batchCommand(io, (hooks) => context.start(hooks)));
+  program.addCommand(sheetCommand(io, (hooks) => context.start(hooks)));
 
   return program;
 }

@@ -240,7 +240,26 @@ export const CONFIG_TABLE = {
     default: 10_000,
     min: 1,
     max: 1_000_000,
-    meaning: 'Most items one `POST /batches` may hold.',
+    meaning: 'Most items one `POST /batches` may hold, and most county rows an Excel workbook may have wherever it is read.',
+  },
+  MAX_WORKBOOK_BYTES: {
+    section: 'batch',
+    kind: 'int',
+    // 10,000 counties of county-annual-report are ~7 MB as a workbook.
+    default: 20 * MIB,
+    min: 64 * 1024,
+    max: 256 * MIB,
+    meaning: 'Largest Excel workbook (`.xlsx`) a batch reads: `pdf-export batch`, the playground, `POST /batches` (whose body limit comes first). 10,000 counties are ~7 MB.',
+  },
+  MAX_WORKBOOK_UNZIPPED_BYTES: {
+    section: 'batch',
+    kind: 'int',
+    // The same 10,000 counties inflate to ~45 MB of XML.
+    default: 100 * MIB,
+    min: MIB,
+    max: 1024 * MIB,
+    meaning:
+      "Most bytes a workbook's parts may inflate to, summed from the ZIP's directory before anything is inflated, and no part past its declared size: a ZIP bomb is refused unread. 10,000 counties are ~45 MB.",
   },
   SFN_ENDPOINT: {
     section: 'batch',

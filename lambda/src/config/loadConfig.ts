@@ -119,6 +119,10 @@ export interface BatchConfig {
   readonly maxBodyBytes: number;
   /** MAX_BATCH_ITEMS */
   readonly maxItems: number;
+  /** MAX_WORKBOOK_BYTES */
+  readonly maxWorkbookBytes: number;
+  /** MAX_WORKBOOK_UNZIPPED_BYTES */
+  readonly maxWorkbookUnzippedBytes: number;
   /** SFN_ENDPOINT */
   readonly sfnEndpoint: string | undefined;
 }
@@ -232,6 +236,8 @@ export function loadBatchConfig(env: Env = process.env): BatchConfig {
     stateMachineArn: readVariable(env, 'BATCH_STATE_MACHINE_ARN'),
     maxBodyBytes: readVariable(env, 'MAX_BATCH_BODY_BYTES'),
     maxItems: readVariable(env, 'MAX_BATCH_ITEMS'),
+    maxWorkbookBytes: readVariable(env, 'MAX_WORKBOOK_BYTES'),
+    maxWorkbookUnzippedBytes: readVariable(env, 'MAX_WORKBOOK_UNZIPPED_BYTES'),
     sfnEndpoint: readVariable(env, 'SFN_ENDPOINT'),
   });
 }

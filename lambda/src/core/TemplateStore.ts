@@ -10,6 +10,7 @@ import addFormats from 'ajv-formats';
 import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError, type ErrorDetail } from './errors';
 import { inlineStylesheets } from './inlineStylesheets';
 import { lintTemplate } from './lintTemplate';
+import { labelAt, type SchemaNode } from './schemaLabels';
 import type { PageAsset } from './ports';
 import { isTemplateId } from './storageLayout';
 
@@ -76,22 +77,6 @@ function createAjv(): Ajv2020 {
   ajv.addKeyword({ keyword: 'x-unit', schemaType: 'string' });
   ajv.addKeyword({ keyword: 'x-pattern-message', schemaType: 'string' });
   return ajv;
-}
-
-type SchemaNode = { title?: unknown; properties?: Record<string, SchemaNode>; items?: SchemaNode };
-
-/**
- * The Chinese label of the field at a JSON pointer, looked up in the template's own schema.
- * Ajv reports the schema that failed, which for a shared `$defs` type (money, rate, name) has no
- * title: the label sits on the property that refers to it.
- */
-function labelAt(root: SchemaNode, pointer: string): string | undefined {
-  let node: SchemaNode | undefined = root;
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    node = /^\d+$/.test(segment) && node?.items ? node.items : node?.properties?.[segment];
-  }
-  return typeof node?.title === 'string' ? node.title : undefined;
 }
 
 /** Ajv's error → one detail a county clerk can act on: where, what the field is called, what is wrong. */

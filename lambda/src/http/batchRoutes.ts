@@ -4,12 +4,15 @@
  *
  *   POST /batches  application/json  {"template": "...", "items": [{"id", "data"}, …], "zip"?: true}
  *                  application/x-ndjson or text/csv with ?template=…[&zip=false]: the items file as is
+ *                  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet with ?template=…: an
+ *                  Excel workbook (base64, as API Gateway passes binary bodies), turned into JSON Lines
  *     → 202 {"batchId", "template", "status": "running", "total", "links": {"self": "/batches/<id>"}}
  *   GET /batches/{id}
  *     → 200 {"batchId", "template", "status": "running" | "succeeded" | "failed" | "timed_out" | "aborted",
  *            "startedAt", "stoppedAt", "progress"?: {…}, "total", "succeeded", "failed", "skipped",
  *            "failedItems": [{"id", "code", "message"}], "manifest": {"url", "expiresAt"}, "zip": {…}}
  */
+import { XLSX_MEDIA_TYPE } from '../batch/readWorkbook';
 import { describeRemoteBatch, startRemoteBatch, type RemoteBatchDependencies, type RemoteBatchUpload } from '../batch/remoteBatches';
 import { InvalidRequestError, LimitExceededError, MethodNotAllowedError, RouteNotFoundError, UnsupportedMediaTypeError } from '../core/errors';
 import type { Logger } from '../core/ports';
@@ -24,15 +27,16 @@ export interface BatchRoutesDependencies extends RemoteBatchDependencies {
   readonly logger: Logger;
 }
 
-const MEDIA_TYPES: Readonly<Record<string, 'json' | ItemsFormat>> = {
+const MEDIA_TYPES: Readonly<Record<string, 'json' | ItemsFormat | 'xlsx'>> = {
   'application/json': 'json',
   'application/x-ndjson': 'jsonl',
   'application/jsonl': 'jsonl',
   'application/x-jsonlines': 'jsonl',
   'text/csv': 'csv',
+  [XLSX_MEDIA_TYPE]: 'xlsx',
 };
 
-function bodyText(request: HttpRequest, maxBytes: number): string {
+function bodyBytes(request: HttpRequest, maxBytes: number): Buffer {
   const raw = request.body ?? '';
   const buffer = request.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (buffer.length > maxBytes) {
@@ -41,7 +45,7 @@ function bodyText(request: HttpRequest, maxBytes: number): string {
     );
   }
   if (buffer.length === 0) throw new InvalidRequestError('The request has no body; send the items (see POST /batches in docs/deploy.md).');
-  return buffer.toString('utf8');
+  return buffer;
 }
 
 function zipFlag(value: unknown, where: string): boolean {
@@ -56,9 +60,14 @@ function readUpload(request: HttpRequest, maxBodyBytes: number): RemoteBatchUplo
   const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const kind = MEDIA_TYPES[mediaType];
   if (!kind) {
-    throw new UnsupportedMediaTypeError(`Send the items as application/json, application/x-ndjson or text/csv, not "${mediaType || 'nothing'}".`);
+    throw new UnsupportedMediaTypeError(`Send the items as application/json, application/x-ndjson, text/csv or ${XLSX_MEDIA_TYPE}, not "${mediaType || 'nothing'}".`);
   }
-  const text = bodyText(request, maxBodyBytes);
+  const bytes = bodyBytes(request, maxBodyBytes);
+  if (kind === 'xlsx' && !request.isBase64Encoded) {
+    // A workbook is binary: read as text on the way in, it would arrive mangled.
+    throw new InvalidRequestError('Send the workbook as a binary body (API Gateway and Function URLs pass it base64-encoded); it arrived as text.');
+  }
+  const text = kind === 'xlsx' ? '' : bytes.toString('utf8');
   let template: unknown;
   let upload: Omit<RemoteBatchUpload, 'template'>;
   if (kind === 'json') {
@@ -79,10 +88,10 @@ function readUpload(request: HttpRequest, maxBodyBytes: number): RemoteBatchUplo
     upload = { zip: zipFlag(body.zip, '"zip"'), file: body.items.map((item) => JSON.stringify(item)).join('\n') + '\n', format: 'jsonl' };
   } else {
     template = request.query?.template;
-    upload = { zip: zipFlag(request.query?.zip, 'The "zip" query parameter'), file: text, format: kind };
+    upload = { zip: zipFlag(request.query?.zip, 'The "zip" query parameter'), file: kind === 'xlsx' ? bytes : text, format: kind };
   }
   if (typeof template !== 'string' || template === '') {
-    throw new InvalidRequestError('Say which template to use: "template" in the JSON body, or ?template=… with a JSONL/CSV body.', {
+    throw new InvalidRequestError('Say which template to use: "template" in the JSON body, or ?template=… with a JSONL/CSV/xlsx body.', {
       details: [{ path: '/template', message: 'is required: the template id, see GET /templates' }],
     });
   }

@@ -7,9 +7,16 @@
  *   GET  /playground/<file>.js|.css|.svg        its scripts, styles and icon
  *   GET  /playground/templates/{id}/samples/{name}  one sample's data (GET /templates/{id} has only the first)
  *   GET  /playground/templates/{id}/example.jsonl   the samples as a batch items file
+ *   GET  /playground/templates/{id}/sheet.xlsx      the Excel data sheet, its one row the first sample
+ *   POST /playground/templates/{id}/sheet.xlsx      {"data", "id"?} → the same sheet with that county as its row
+ *   POST /playground/templates/{id}/rows?name=      raw .xlsx/.csv/.json/.jsonl → {items: [{id, where, data, problem}]}
  *   GET  /playground/reports/{id}.pdf            a stored report, inline, same origin: the preview frame
  *   POST /playground/batches?template=&name=&volume=1   raw items file → 202 {id, …}
- *   GET  /playground/batches/{id}                progress, per-item states and the manifest
+ *   GET  /playground/batches                     the batches this server holds, newest first
+ *   GET  /playground/batches/{id}                progress, per-item states, time left and the manifest
+ *   POST /playground/batches/{id}/cancel         stop after the documents in progress, finish with what was done
+ *   POST /playground/batches/{id}/rerun          a new batch of the items without a PDF, same records
+ *   GET  /playground/batches/{id}/failed-rows    those items' rows, in the uploaded file's format
  *   GET  /playground/batches/{id}/reports.zip | volume.pdf | manifest.json | files/{name}.pdf
  *
  * Everything else falls through to the HTTP API. The page is a developer tool bound to 127.0.0.1,
@@ -26,8 +33,9 @@ import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { TextDecoder } from 'node:util';
-import { batchFormatOf } from '../batch/parseBatchItems';
+import { batchFormatOf, parseBatchItems, textOf } from '../batch/parseBatchItems';
+import { XLSX_MEDIA_TYPE, type WorkbookLimits } from '../batch/readWorkbook';
+import { defaultRowId, writeWorkbook, type WorkbookRow } from '../batch/writeWorkbook';
 import type { App } from '../compose';
 import type { PlaygroundConfig } from '../config/loadConfig';
 import {
@@ -40,6 +48,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../core/errors';
 import { MANIFEST_FILE, VOLUME_FILE, ZIP_FILE } from '../core/storageLayout';
+import type { Template } from '../core/TemplateStore';
 import { findProjectRoot } from '../config/projectRoot';
 import { errorResponse } from '../http/errorResponse';
 import { contentDisposition, fileNameOfContentDisposition } from '../core/contentDisposition';
@@ -127,7 +136,7 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > max) {
       req.resume();
-      reject(new LimitExceededError(`The file is ${declared} bytes, over the playground's limit of ${max} (PLAYGROUND_MAX_UPLOAD_BYTES); use \`pdf-export batch\` for larger files.`));
+      reject(new LimitExceededError(`文件有 ${declared} 字节，超过预览台的上限 ${max} 字节（PLAYGROUND_MAX_UPLOAD_BYTES）：请分成几个文件，或用命令行 \`pdf-export batch\`。`));
       return;
     }
     let size = 0;
@@ -142,11 +151,24 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     });
     req.on('end', () =>
       failed
-        ? reject(new LimitExceededError(`The file is over the playground's limit of ${max} bytes (PLAYGROUND_MAX_UPLOAD_BYTES); use \`pdf-export batch\` for larger files.`))
+        ? reject(new LimitExceededError(`文件超过预览台的上限 ${max} 字节（PLAYGROUND_MAX_UPLOAD_BYTES）：请分成几个文件，或用命令行 \`pdf-export batch\`。`))
         : resolve(Buffer.concat(chunks)),
     );
     req.on('error', reject);
   });
+}
+
+/**
+ * The body of a cancel or re-run: nothing is read from it, but like an upload it must be of a type
+ * a cross-site form cannot send (application/json), so another site cannot trigger one.
+ */
+async function readCommand(req: IncomingMessage): Promise<void> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') {
+    req.resume();
+    throw new UnsupportedMediaTypeError('Send the command with "Content-Type: application/json" and an empty object {} as its body.');
+  }
+  await readBody(req, 1024);
 }
 
 /** CSRF: state-changing requests must come from the page itself. */
@@ -168,6 +190,12 @@ export function createPlayground(options: PlaygroundOptions): Playground {
   // The names are fixed at start-up; the contents are read per request, so edits show on reload.
   const staticNames = new Set(readdirSync(staticDir).filter((name) => STATIC_NAME.test(name)));
   const { templates } = app;
+  /** How much of a workbook the playground reads: the batch limits, within its own upload limit. */
+  const workbookLimits: WorkbookLimits = {
+    maxBytes: Math.min(app.config.batch.maxWorkbookBytes, config.maxUploadBytes),
+    maxUnzippedBytes: app.config.batch.maxWorkbookUnzippedBytes,
+    maxRows: app.config.batch.maxItems,
+  };
   const jobs = new BatchJobs({
     dir: join(config.dir, 'batches'),
     app,
@@ -243,15 +271,66 @@ export function createPlayground(options: PlaygroundOptions): Playground {
     if (templateId === '') throw new InvalidRequestError('Name the template: ?template=<id>.', { details: [{ path: 'template', message: 'is required' }] });
     const format = batchFormatOf(source);
     const bytes = await readBody(req, config.maxUploadBytes);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new InvalidRequestError('The file is not UTF-8 text; save it as UTF-8 (Excel: "CSV UTF-8").');
-    }
-    const view = await jobs.start({ templateId, format, text, source, volume: query.get('volume') === '1' });
+    // A workbook is read from its bytes; text files are decoded here (a CSV may be UTF-8 or GB18030).
+    const file = format === 'xlsx' ? { bytes, workbook: workbookLimits } : { text: textOf(bytes, format) };
+    const view = await jobs.start({ templateId, format, ...file, source, volume: query.get('volume') === '1' });
     logger.info('playground batch started', { requestId, batchId: view.id, template: view.template, items: view.counts.total });
     sendResponse(res, jsonResponse(202, view, requestId, { location: `/playground/batches/${view.id}` }));
+  };
+
+  /**
+   * The template's Excel data sheet (writeWorkbook.ts): GET gives it with the first sample as its
+   * one row; POST `{"data": {...}, "id"?}` gives it with that county as its one row (the form's
+   * 导出 Excel). POST comes from the page only, as JSON, which a cross-site form cannot send.
+   */
+  const sendSheet = async (req: IncomingMessage, res: ServerResponse, template: Template, post: boolean, head: boolean): Promise<void> => {
+    let row: WorkbookRow;
+    if (post) {
+      checkSameOrigin(req, `http://${req.headers.host}`);
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (type !== 'application/json') {
+        req.resume();
+        throw new UnsupportedMediaTypeError('Send {"data": {...}} with "Content-Type: application/json".');
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse((await readBody(req, config.maxUploadBytes)).toString('utf8'));
+      } catch (error) {
+        if (error instanceof LimitExceededError) throw error;
+        throw new InvalidRequestError(`The body is not valid JSON (${(error as Error).message}); send {"data": {...}}.`);
+      }
+      const { data, id } = (typeof body === 'object' && body !== null ? body : {}) as { data?: unknown; id?: unknown };
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+        throw new InvalidRequestError('Send {"data": {...}}: the report data of one county.', { details: [{ path: '/data', message: 'must be an object' }] });
+      }
+      row = { id: typeof id === 'string' && id.trim() !== '' ? id.trim() : defaultRowId(template.schema, data), data };
+    } else {
+      const data = template.sampleData[template.samples[0]] ?? {};
+      row = { id: defaultRowId(template.schema, data), data };
+    }
+    const bytes = await writeWorkbook(template, [row], { maxRows: app.config.batch.maxItems });
+    const name = post ? `${template.title}-${row.id}.xlsx` : `${template.title}-数据模板.xlsx`;
+    const headers = { 'content-type': XLSX_MEDIA_TYPE, 'content-disposition': contentDisposition(name, `${template.id}-sheet.xlsx`), 'cache-control': 'no-store' };
+    sendBody(res, 200, headers, bytes, head);
+  };
+
+  /** The items of an uploaded file (.xlsx, .csv, .json, .jsonl), read as a batch would, for the form to open one county. */
+  const sendRows = async (req: IncomingMessage, res: ServerResponse, template: Template, query: URLSearchParams, requestId: string): Promise<void> => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/octet-stream') {
+      req.resume();
+      throw new UnsupportedMediaTypeError('Send the file as the raw request body with "Content-Type: application/octet-stream".');
+    }
+    const format = batchFormatOf((query.get('name') ?? '').slice(0, 200));
+    const bytes = await readBody(req, config.maxUploadBytes);
+    const items = parseBatchItems(format === 'xlsx' ? bytes : textOf(bytes, format), format, template.schema, { workbook: workbookLimits });
+    const answer = items.map((item) => ({
+      id: item.id,
+      where: item.where,
+      data: item.data ?? null,
+      problem: item.problem ? { code: item.problem.code, message: item.problem.message, details: item.problem.details } : null,
+    }));
+    sendResponse(res, jsonResponse(200, { template: template.id, items: answer }, requestId));
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, target: RequestTarget, requestId: string): Promise<void> => {
@@ -291,21 +370,57 @@ export function createPlayground(options: PlaygroundOptions): Playground {
         head,
       );
     }
+    if ((m = /^\/playground\/templates\/([^/]+)\/sheet\.xlsx$/.exec(path))) {
+      only('GET', 'POST');
+      return sendSheet(req, res, templates.get(decode(m[1])), method === 'POST', head);
+    }
+    if ((m = /^\/playground\/templates\/([^/]+)\/rows$/.exec(path))) {
+      only('POST');
+      checkSameOrigin(req, `http://${req.headers.host}`);
+      return sendRows(req, res, templates.get(decode(m[1])), target.query, requestId);
+    }
     if ((m = /^\/playground\/reports\/([^/]+)\.pdf$/.exec(path))) {
       only('GET');
       return previewPdf(res, decode(m[1]), head);
     }
     if (path === '/playground/batches') {
-      only('POST');
+      only('GET', 'POST');
+      if (method === 'GET' || head) return sendResponse(res, jsonResponse(200, { batches: jobs.list() }, requestId));
       // The Host is this server's (checked before any route), so it spells the page's origin.
       checkSameOrigin(req, `http://${req.headers.host}`);
       return startBatch(req, res, target.query, requestId);
+    }
+    if ((m = /^\/playground\/batches\/([^/]+)\/(cancel|rerun)$/.exec(path))) {
+      only('POST');
+      checkSameOrigin(req, `http://${req.headers.host}`);
+      await readCommand(req);
+      const id = decode(m[1]);
+      if (m[2] === 'cancel') {
+        const view = jobs.cancel(id);
+        logger.info('playground batch cancel', { requestId, batchId: id, phase: view.phase });
+        return sendResponse(res, jsonResponse(view.cancelRequested ? 202 : 200, view, requestId));
+      }
+      const view = await jobs.rerun(id);
+      logger.info('playground batch re-run', { requestId, batchId: view.id, rerunOf: id, items: view.counts.total });
+      return sendResponse(res, jsonResponse(202, view, requestId, { location: `/playground/batches/${view.id}` }));
+    }
+    if ((m = /^\/playground\/batches\/([^/]+)\/failed-rows$/.exec(path))) {
+      only('GET');
+      const id = decode(m[1]);
+      const file = await jobs.failedRows(id);
+      return sendBody(
+        res,
+        200,
+        { 'content-type': file.contentType, 'content-disposition': contentDisposition(file.fileName, file.ascii), 'cache-control': 'no-store' },
+        file.body,
+        head,
+      );
     }
     if ((m = /^\/playground\/batches\/([^/]+)(?:\/(reports\.zip|volume\.pdf|manifest\.json|files\/[^/]+))?$/.exec(path))) {
       only('GET');
       const id = m[1];
       const view = JOB_ID.test(id) ? jobs.view(id) : undefined;
-      if (!view) throw new RouteNotFoundError(`No batch ${id.slice(0, 40)} in this server's memory; batches are forgotten when the server restarts.`);
+      if (!view) throw new RouteNotFoundError(`没有批次 ${id.slice(0, 40)}：服务器重新启动后，之前的批次不再保留。`);
       const file = m[2];
       if (file === undefined) return sendResponse(res, jsonResponse(200, view, requestId));
       const name = file.startsWith('files/') ? decode(file.slice('files/'.length)) : file;
