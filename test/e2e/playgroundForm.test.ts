@@ -390,8 +390,10 @@ describe('playground form a clerk can trust, in a real browser', () => {
       );
     await paste(JSON.stringify(sample, null, 2));
     expect(await answerDialog('cancel')).toContain('粘贴的 JSON（澄湾县）会替换表单中现在的数据（青岚县');
+    // The dialog's close event (which settles the question) is a task queued after the attribute
+    // goes: wait for the page's answer instead of reading the text box in between.
+    await page.waitForFunction(() => (globalThis as Dom).document.getElementById('json-status').textContent === '已取消粘贴：表单中的数据没有变。');
     expect(JSON.parse(await value('#json-text')).county.name).toBe('青岚县');
-    expect(await text('#json-status')).toBe('已取消粘贴：表单中的数据没有变。');
     await paste(JSON.stringify(sample, null, 2));
     await answerDialog('ok');
     await page.waitForFunction(() => (globalThis as Dom).document.getElementById('undo').textContent === '撤销：粘贴的 JSON（澄湾县）');
@@ -437,8 +439,9 @@ describe('playground form a clerk can trust, in a real browser', () => {
     await page.select('#template-select', SECOND);
     await page.waitForFunction(() => (globalThis as Dom).document.querySelector('[data-path="/county"]')?.value === '岚溪县');
     await page.click('#drafts-open');
-    await page.waitForSelector('#drafts-dialog[open]');
-    expect(await page.$$eval('#drafts-list li', (els) => els.length)).toBe(0);
+    // The list is redrawn once the dialog's close event has run: wait for it, do not race it.
+    await page.waitForFunction(() => (globalThis as Dom).document.querySelectorAll('#drafts-list li').length === 0);
+    expect(await page.$eval('#drafts-dialog', (el) => (el as Dom).open)).toBe(true);
     expect(await isHidden('#drafts-empty')).toBe(false);
     await page.click('#drafts-close');
     await page.select('#template-select', TEMPLATE);
@@ -450,8 +453,9 @@ describe('playground form a clerk can trust, in a real browser', () => {
     await page.waitForSelector('#drafts-dialog[open]');
     await page.click('#drafts-list button[aria-label="删除草稿“澄湾县初稿”"]');
     expect(await answerDialog('ok')).toContain('草稿“澄湾县初稿”将从这个浏览器中删除');
-    await page.waitForSelector('#drafts-dialog[open]');
-    expect(await page.$$eval('#drafts-list li', (els) => els.length)).toBe(0);
+    // The list is redrawn once the dialog's close event has run: wait for it, do not race it.
+    await page.waitForFunction(() => (globalThis as Dom).document.querySelectorAll('#drafts-list li').length === 0);
+    expect(await page.$eval('#drafts-dialog', (el) => (el as Dom).open)).toBe(true);
     await page.click('#drafts-close');
   });
 
