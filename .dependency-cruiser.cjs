@@ -4,7 +4,7 @@
  *
  *   entrypoints/  →  compose.ts  →  adapters  →  batch/  →  core/
  *   (driving adapters: http/, playground/, cli/; driven: chromium/, pdf/, storage/, files/,
- *    stepFunctions/; the view models and config beside them)
+ *    stepFunctions/; config beside them)
  */
 const { existsSync } = require('node:fs');
 
@@ -33,12 +33,6 @@ module.exports = {
       severity: 'error',
       from: { path: `${SRC}batch/` },
       to: { path: SRC, pathNot: `${SRC}(core|batch)/` },
-    },
-    {
-      name: 'view-models-import-only-core',
-      severity: 'error',
-      from: { path: `${SRC}viewModels/` },
-      to: { path: SRC, pathNot: `${SRC}(core|viewModels)/` },
     },
     {
       name: 'config-imports-only-core',

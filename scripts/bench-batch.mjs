@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench:batch: the batch command's throughput and memory, every figure measured in this run.
 //
-// 200 synthetic counties (scripts/gen-counties.mjs) are rendered by `pdf-export batch` (the compiled
+// 200 synthetic reports (scripts/gen-reports.mjs; counties of county-annual-report unless --template
+// says otherwise) are rendered by `pdf-export batch` (the compiled
 // dist/, as a user runs it: `npm run build` first) once per concurrency, each in a fresh process:
 //
 //   docs/s        items ÷ the batch's own duration (manifest startedAt → finishedAt: starting
@@ -16,34 +17,44 @@
 //
 // A small warm-up batch first makes sure Chromium is unpacked in the temp folder, as on a warm machine.
 //
-// Usage: npm run bench:batch [-- --count 200 --concurrency 1,2,4 --json out.json]
-import { spawn } from 'node:child_process';
+// Usage: npm run bench:batch [-- --count 200 --concurrency 1,2,4 --seed 2024 --template county-annual-report --json out.json]
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateCounties } from './gen-counties.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'pdf-export.js');
-const TEMPLATE = 'county-annual-report';
+const genReports = join(root, 'scripts', 'gen-reports.mjs');
 
 const { values: args } = parseArgs({
   options: {
     count: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '1,2,4' },
     seed: { type: 'string', default: '2024' },
+    template: { type: 'string', default: 'county-annual-report' },
     json: { type: 'string' },
   },
 });
+const TEMPLATE = args.template;
 const count = Number(args.count);
 const levels = args.concurrency.split(',').map(Number);
 
 if (!existsSync(join(root, 'dist', 'lambda', 'src', 'entrypoints', 'cli.js'))) {
   console.error('bench-batch: dist/ has no batch command; run `npm run build` first.');
   process.exit(2);
+}
+
+/** `n` synthetic reports into `file`, by the generator as `npm run gen:reports` runs it. */
+function writeItems(file, n, seed) {
+  try {
+    execFileSync(process.execPath, [genReports, TEMPLATE, String(n), '--seed', String(seed), '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new Error(`bench-batch: gen-reports failed: ${String(error.stderr ?? error.message).trim()}`);
+  }
 }
 
 const percentile = (xs, p) => {
@@ -108,10 +119,10 @@ function runBatch(itemsFile, outDir, concurrency) {
 const work = mkdtempSync(join(tmpdir(), 'pdf-bench-batch-'));
 const results = { template: TEMPLATE, count, cpus: cpus().length, runs: [] };
 try {
-  const itemsFile = join(work, 'counties.jsonl');
-  writeFileSync(itemsFile, generateCounties(count, { seed: Number(args.seed) }).map((item) => JSON.stringify(item)).join('\n') + '\n');
+  const itemsFile = join(work, 'items.jsonl');
+  writeItems(itemsFile, count, args.seed);
   const warmFile = join(work, 'warm.jsonl');
-  writeFileSync(warmFile, generateCounties(2, { seed: 1 }).map((item) => JSON.stringify(item)).join('\n') + '\n');
+  writeItems(warmFile, 2, 1);
   await runBatch(warmFile, join(work, 'warm'), 1);
 
   for (const concurrency of levels) {
@@ -142,7 +153,7 @@ try {
 }
 
 const at = (c) => results.runs.find((r) => r.concurrency === c);
-console.log(`bench:batch: ${count} synthetic counties, template ${TEMPLATE}, ${results.cpus} CPUs, ${new Date().toISOString()}`);
+console.log(`bench:batch: ${count} synthetic ${TEMPLATE === 'county-annual-report' ? 'counties' : 'reports'}, template ${TEMPLATE}, ${results.cpus} CPUs, ${new Date().toISOString()}`);
 console.log('  -c   docs/s   process docs/s   per-doc median / p95   pages/doc   CPU s/doc   peak RSS (PSS)');
 for (const r of results.runs) {
   console.log(

@@ -38,7 +38,6 @@ const modules = {
   chromium: () => require('./chromium/ChromiumRenderer') as typeof import('./chromium/ChromiumRenderer'),
   recycling: () => require('./chromium/RecyclingRenderer') as typeof import('./chromium/RecyclingRenderer'),
   pdf: () => require('./pdf/stampPdfMetadata') as typeof import('./pdf/stampPdfMetadata'),
-  viewModels: () => require('./viewModels') as typeof import('./viewModels'),
   templates: () => require('./files/loadTemplateStore') as typeof import('./files/loadTemplateStore'),
   glyphCoverage: () => require('./files/readGlyphCoverage') as typeof import('./files/readGlyphCoverage'),
   batchFolder: () => require('./files/DirectoryBatchFolder') as typeof import('./files/DirectoryBatchFolder'),
@@ -66,6 +65,8 @@ export interface ComposeOptions {
   readonly onBlockedRequest?: (url: string) => void;
   /** When a batch browser is replaced for its size; default: the shared limits. */
   readonly recycle?: RecycleLimits;
+  /** Templates to serve instead of reading TEMPLATES_DIR: `pdf-export check` renders one folder on its own. */
+  readonly templates?: TemplateStore;
 }
 
 export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
@@ -118,11 +119,10 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
   const onBlockedRequest = options.onBlockedRequest ?? ((url: string) => logger.warn('document request blocked', { url: url.slice(0, 300) }));
   const closers: (() => Promise<void> | void)[] = [];
 
-  const templates = once(() => modules.templates().loadTemplateStore(requireTemplatesDir(config.render)));
+  const templates = once(() => options.templates ?? modules.templates().loadTemplateStore(requireTemplatesDir(config.render)));
   const rendererParts = once(
     (): ReportRendererParts => ({
       templates: templates(),
-      viewModels: modules.viewModels().viewModels,
       finishPdf: modules.pdf().stampPdfMetadata,
       limits: { maxHtmlBytes: config.render.maxHtmlBytes, maxPages: config.render.maxPages },
       // What the fonts can print, read once from beside FONTCONFIG_FILE, where the build writes it.

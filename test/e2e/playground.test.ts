@@ -118,7 +118,10 @@ describe('playground page in a real browser', () => {
     expect(preview.pdfUrl.startsWith(`${server.localS3!.endpoint}/`)).toBe(true);
 
     const options = await page.$$eval('#template-select option', (els) => els.map((o) => (o as Dom).value));
-    expect(options.sort()).toEqual([TEMPLATE, SECOND]);
+    // Every folder of templates/ is offered, with nothing to register: plus the test's own second one.
+    const shipped = readdirSync(join(ROOT, 'templates'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(shipped).toContain(TEMPLATE);
+    expect(options.sort()).toEqual([...shipped, SECOND].sort());
 
     // Labels, units and sections come from the schema's Chinese titles.
     const gdp = await page.$eval('[data-path="/economy/gdp"]', (input) => {
@@ -276,7 +279,7 @@ describe('playground page in a real browser', () => {
   it('runs a 5-county batch from an uploaded file, with progress, manifest, ZIP and volume', async () => {
     // Five synthetic counties; the third one's GDP made impossible, so one fails.
     const items = join(dir, 'counties.jsonl');
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'gen-counties.mjs'), '5', '--seed', '1', '-o', items]);
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'gen-reports.mjs'), 'county-annual-report', '5', '--seed', '1', '-o', items]);
     const lines = readFileSync(items, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     expect(lines).toHaveLength(5);
     lines[2].data.economy.gdp = -1;

@@ -1,23 +1,34 @@
 /**
- * Fictional counties from scripts/gen-counties.mjs (the same generator `npm run gen:counties`
- * runs), and the flat CSV form a spreadsheet export or Step Functions' CSV item reader gives them.
+ * Fictional counties from scripts/gen-reports.mjs (the generator `npm run gen:reports` runs, here
+ * for county-annual-report), and the flat CSV form a spreadsheet export or Step Functions' CSV item
+ * reader gives them.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { findProjectRoot } from '../../lambda/src/config/projectRoot';
-import type { CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
+import type { CountyAnnualReportData } from './countyAnnualReportData';
 
-/** scripts/gen-counties.mjs, found from the project root as the service finds it. */
-export const GEN_COUNTIES_SCRIPT = join(findProjectRoot(), 'scripts', 'gen-counties.mjs');
+/** scripts/gen-reports.mjs, found from the project root as the service finds it. */
+export const GEN_REPORTS_SCRIPT = join(findProjectRoot(), 'scripts', 'gen-reports.mjs');
+
+/** The template the counties are for. */
+export const COUNTY_TEMPLATE = 'county-annual-report';
 
 export interface SyntheticCounty<Data = CountyAnnualReportData> {
   id: string;
   data: Data;
 }
 
-/** `count` valid counties, the same for the same seed. The type parameter lets a test loosen `data` to mutate it. */
+/**
+ * `count` valid counties (id = county.name), the same for the same seed, from the templates the
+ * service reads (TEMPLATES_DIR, inherited by the script). The type parameter lets a test loosen
+ * `data` to mutate it.
+ */
 export function generateCounties<Data = CountyAnnualReportData>(count: number, seed: number): SyntheticCounty<Data>[] {
-  const out = execFileSync(process.execPath, [GEN_COUNTIES_SCRIPT, String(count), '--seed', String(seed)], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [GEN_REPORTS_SCRIPT, COUNTY_TEMPLATE, String(count), '--seed', String(seed)], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return out
     .trim()
     .split('\n')

@@ -12,6 +12,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { PdfExportStack } from '../../infra/lib/PdfExportStack';
+import { PATHS } from '../../infra/lib/projectPaths';
 import { RESULT_WRITER_V2_FLAG } from '../../infra/lib/constructs/BatchWorkflow';
 import { specOf } from '../../lambda/src/config/configTable';
 import { loadConfig } from '../../lambda/src/config/loadConfig';
@@ -198,8 +199,14 @@ describe('PdfExportStack (synthesized)', () => {
 
     it('bundles the handlers with templates/ and leaves @sparticuz/chromium to the layer', () => {
       const http = assetDir(fn('httpFunction'), 'Code');
-      expect(existsSync(join(http, 'templates', 'county-annual-report', 'template.html'))).toBe(true);
-      expect(existsSync(join(http, 'templates', 'county-annual-report', 'schema.json'))).toBe(true);
+      // Every template folder, whole: a new one ships with no change to the stack.
+      const folders = readdirSync(PATHS.templates, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      expect(folders.length).toBeGreaterThanOrEqual(3);
+      for (const id of folders) {
+        for (const file of ['template.html', 'style.css', 'schema.json', 'view.json']) {
+          expect({ id, file, bundled: existsSync(join(http, 'templates', id, file)) }).toEqual({ id, file, bundled: true });
+        }
+      }
       const code = readFileSync(join(http, 'index.js'), 'utf8');
       expect(code).toMatch(/require\("@sparticuz\/chromium"\)/);
       expect(code).not.toContain('chromium.br');

@@ -14,7 +14,8 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef } from 'pdf-lib';
 import type { BatchManifest } from '../../lambda/src/batch/BatchManifest';
 import { runCli } from '../../lambda/src/entrypoints/cli';
 import { sha256Hex } from '../../lambda/src/core/contentHash';
-import { buildCountyAnnualReportView, type CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
+import type { CountyAnnualReportData } from '../helpers/countyAnnualReportData';
+import { countyView } from '../unit/helpers/countyAnnualReportFiles';
 import { compact, pdfInfo, pdfOutline, pdfStructureProblems, pdfText } from '../helpers/pdfTools';
 
 const root = resolve(__dirname, '..', '..');
@@ -59,7 +60,7 @@ const isAlive = (pid: number): boolean => {
 
 /** Expected phrases of a county's report, from the same view model the template prints. */
 function expectedPhrases(data: CountyAnnualReportData): string[] {
-  const view = buildCountyAnnualReportView(data);
+  const view = countyView(data);
   return [data.county.name, data.county.slogan, view.economy.gdp, view.investment.negotiatedProjects, data.ecology.wetland].map(compact);
 }
 

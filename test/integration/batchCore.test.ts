@@ -214,7 +214,7 @@ describe('bindVolume', () => {
     const parts = struct.split(/^ {2}Part/m).slice(1).map(compact);
     expect(parts).toHaveLength(3);
     expect(parts[0]).toContain('另有8份未收入本汇编');
-    counties.forEach(({ data }, i) => expect(parts[i + 1]).toContain(`${data.county.name}县长2020年`));
+    counties.forEach(({ data }, i) => expect(parts[i + 1]).toContain(`${data.county.name}县长${data.year}年`));
 
     // The cover names the first few left out and why; the rest follow the contents.
     const cover = compact(pdfText(volume.pdf, 1));

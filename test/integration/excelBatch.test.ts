@@ -16,7 +16,8 @@ import { XLSX_MEDIA_TYPE } from '../../lambda/src/batch/readWorkbook';
 import { runCli } from '../../lambda/src/entrypoints/cli';
 import { startDevServer, type DevServer } from '../../lambda/src/entrypoints/devServer';
 import { projectTemplates } from '../helpers/app';
-import { buildCountyAnnualReportView, type CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
+import type { CountyAnnualReportData } from '../helpers/countyAnnualReportData';
+import { countyView } from '../unit/helpers/countyAnnualReportFiles';
 import { compact, pdfText } from '../helpers/pdfTools';
 import { generateCounties } from '../helpers/syntheticCounties';
 
@@ -123,7 +124,7 @@ describe('Excel with pdf-export', () => {
     });
     // The formula's saved result and the percentage reached the report as the clerk meant them.
     const text = compact(pdfText(readFileSync(join(out, `${county.id}.pdf`))));
-    const view = buildCountyAnnualReportView(county.data as unknown as CountyAnnualReportData);
+    const view = countyView(county.data as unknown as CountyAnnualReportData);
     for (const phrase of [String(county.data.county.name), view.economy.gdp, view.economy.gdpChange]) expect(text).toContain(compact(phrase));
   }, 120_000);
 });

@@ -13,6 +13,7 @@ import type { Logger } from '../../lambda/src/core/ports';
 import { startDevServer, type DevServer } from '../../lambda/src/entrypoints/devServer';
 import { fileNameOfContentDisposition } from '../../lambda/src/core/contentDisposition';
 import { call, expectError, postJson, reverseKeys, samples, TEMPLATE } from '../helpers/httpClient';
+import { projectTemplates } from '../helpers/app';
 import { compact, pdfText } from '../helpers/pdfTools';
 import { presignedUrlSignatureIsValid } from '../helpers/verifyPresignedUrl';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -65,7 +66,8 @@ describe('HTTP API on the local dev server', () => {
     expect(server.localS3?.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await call(`${api}/health`);
     expect(health.status).toBe(200);
-    expect(health.json).toMatchObject({ status: 'ok', templates: [TEMPLATE], renders: { active: 0, queued: 0 } });
+    expect(health.json).toMatchObject({ status: 'ok', templates: projectTemplates().list().map((t) => t.id), renders: { active: 0, queued: 0 } });
+    expect(health.json.templates).toContain(TEMPLATE);
   });
 
   it('lists templates and shows one with its schema and a sample', async () => {

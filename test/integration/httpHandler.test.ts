@@ -14,7 +14,7 @@ import { createHttpHandler, handler as deployedHandler } from '../../lambda/src/
 import { toHttpRequest } from '../../lambda/src/http/lambdaHttp';
 import { startLocalS3, type LocalS3 } from '../../lambda/src/storage/startLocalS3';
 import { gatewayEvent } from '../helpers/apiGatewayEvent';
-import { testApp } from '../helpers/app';
+import { projectTemplates, testApp } from '../helpers/app';
 import { samples, TEMPLATE } from '../helpers/httpClient';
 import { compact, pdfText } from '../helpers/pdfTools';
 
@@ -113,9 +113,12 @@ describe('Lambda HTTP handler', () => {
   it('serves /health and /templates to API Gateway on a named stage', async () => {
     const health = await handle(apiGatewayEvent('GET', '/health'));
     expect(health.statusCode).toBe(200);
-    expect(parse(health)).toMatchObject({ status: 'ok', templates: [TEMPLATE] });
+    // Every folder of templates/, with nothing registered anywhere.
+    const shipped = projectTemplates().list().map((t) => t.id);
+    expect(shipped).toContain(TEMPLATE);
+    expect(parse(health)).toMatchObject({ status: 'ok', templates: shipped });
     const templates = await handle(apiGatewayEvent('GET', '/templates', { stage: '$default' }));
-    expect(parse(templates).templates.map((t: { id: string }) => t.id)).toEqual([TEMPLATE]);
+    expect(parse(templates).templates.map((t: { id: string }) => t.id)).toEqual(shipped);
   });
 
   it('renders from a Function URL POST with a base64 body and answers API Gateway from storage', async () => {

@@ -7,7 +7,7 @@ import {
   formatQuantity,
   groupThousands,
   yearText,
-} from '../../lambda/src/viewModels/chineseFormat';
+} from '../../lambda/src/core/view/chineseFormat';
 
 describe('formatFixed', () => {
   it.each([
@@ -177,7 +177,7 @@ describe('chineseNumeral', () => {
   });
 
   it('rejects numbers it cannot write', () => {
-    expect(() => chineseNumeral(100)).toThrow(RangeError);
+    expect(() => chineseNumeral(10_000)).toThrow(RangeError);
     expect(() => chineseNumeral(-1)).toThrow(RangeError);
     expect(() => chineseNumeral(2.5)).toThrow(RangeError);
   });

@@ -6,7 +6,7 @@
  */
 import type { ErrorDetail } from '../../lambda/src/core/errors';
 import { TemplateStore } from '../../lambda/src/core/TemplateStore';
-import type { CountyAnnualReportData } from '../../lambda/src/viewModels/countyAnnualReport';
+import type { CountyAnnualReportData } from '../helpers/countyAnnualReportData';
 import { projectTemplateFiles } from '../helpers/app';
 import { clone, countyTemplate, readSamples, TEMPLATE_ID } from './helpers/countyAnnualReportFiles';
 

@@ -1,10 +1,6 @@
-import {
-  buildCountyAnnualReportView,
-  type ChartBar,
-  type CountyAnnualReportData,
-} from '../../lambda/src/viewModels/countyAnnualReport';
-import { viewModels } from '../../lambda/src/viewModels';
-import { clone, readSamples, readSeedText, readTemplateSource, renderHtml, visibleText } from './helpers/countyAnnualReportFiles';
+import type { ChartView } from '../../lambda/src/core/charts/layoutChart';
+import type { CountyAnnualReportData } from '../helpers/countyAnnualReportData';
+import { clone, countyMeta, countyView, type CountyView, readSamples, readSeedText, readTemplateSource, renderHtml, visibleText } from './helpers/countyAnnualReportFiles';
 
 const samples = readSamples();
 const sample = (name: string): CountyAnnualReportData => {
@@ -14,7 +10,7 @@ const sample = (name: string): CountyAnnualReportData => {
 };
 /** template.html as written (its <link> to style.css not yet inlined). */
 const template = readTemplateSource();
-/** The HTML the service would print for `data`: validated, its registered view model, Mustache, stylesheet inlined. */
+/** The HTML the service would print for `data`: validated, view.json evaluated, Mustache, stylesheet inlined. */
 const render = renderHtml;
 
 /** Every string leaf of the view, with its path. */
@@ -24,15 +20,9 @@ function stringLeaves(value: unknown, at = 'view'): Array<[string, string]> {
   return Object.entries(value).flatMap(([key, child]) => stringLeaves(child, `${at}.${key}`));
 }
 
-describe('buildCountyAnnualReportView', () => {
-  it('is registered for the template id', () => {
-    const [, data] = samples[0];
-    expect(viewModels['county-annual-report'](data)).toEqual(buildCountyAnnualReportView(data));
-    expect(Object.isFrozen(viewModels)).toBe(true);
-  });
-
+describe('the county report view (view.json)', () => {
   it.each(samples)('builds %s with display strings only, none broken', (_name, data) => {
-    const view = buildCountyAnnualReportView(data);
+    const view = countyView(data);
     for (const [path, text] of stringLeaves(view)) {
       expect({ path, text }).toEqual({ path, text: expect.not.stringMatching(/undefined|NaN|Infinity|\[object Object\]|增长-|下降-|上升-/) });
       expect({ path, empty: text.length === 0 }).toEqual({ path, empty: false });
@@ -40,7 +30,7 @@ describe('buildCountyAnnualReportView', () => {
   });
 
   it('prints amounts, counts, shares and rates the Chinese way', () => {
-    const view = buildCountyAnnualReportView(sample('chengwan'));
+    const view = countyView(sample('chengwan'));
     expect(view.economy.gdp).toBe('386.42');
     expect(view.economy.fixedAssetInvestment).toBe('215.30');
     expect(view.economy.gdpChange).toBe('增长6.3%');
@@ -61,7 +51,7 @@ describe('buildCountyAnnualReportView', () => {
   });
 
   it('writes 下降 for falling figures and 上升 for rising pollution', () => {
-    const view = buildCountyAnnualReportView(sample('qinglan'));
+    const view = countyView(sample('qinglan'));
     expect(view.economy.gdpChange).toBe('下降2.4%');
     expect(view.economy.publicBudgetRevenueChange).toBe('下降8.3%');
     expect(view.investment.foreignCapitalChange).toBe('同比下降12.5%');
@@ -71,7 +61,7 @@ describe('buildCountyAnnualReportView', () => {
   });
 
   it('writes 与上年持平 for unchanged figures, including ones that round to zero', () => {
-    const view = buildCountyAnnualReportView(sample('weitang'));
+    const view = countyView(sample('weitang'));
     expect(view.economy.gdpChange).toBe('与上年持平');
     expect(view.economy.retailSalesChange).toBe('与上年持平');
     expect(view.investment.outsideCityFundsChange).toBe('与上年持平');
@@ -85,7 +75,7 @@ describe('buildCountyAnnualReportView', () => {
       const data = sample('chengwan');
       data.economy.urbanIncomeGrowth = urban;
       data.economy.ruralIncomeGrowth = rural;
-      return buildCountyAnnualReportView(data).economy.incomeChanges;
+      return countyView(data).economy.incomeChanges;
     };
     expect(incomes(-1.5, -2)).toBe('城镇居民和农村居民人均可支配收入分别下降1.5%、2.0%');
     expect(incomes(5, 5.04)).toBe('城镇居民和农村居民人均可支配收入均增长5.0%');
@@ -96,26 +86,28 @@ describe('buildCountyAnnualReportView', () => {
   it('derives the number of special actions from their list', () => {
     const data = sample('chengwan');
     data.integrity.specialActions = ['入企帮扶', '治庸治懒', '营商环境评价'];
-    expect(buildCountyAnnualReportView(data).integrity.specialActionsCount).toBe('三');
+    expect(countyView(data).integrity.specialActionsCount).toBe('三');
   });
 
   it('fills the PDF metadata', () => {
-    expect(buildCountyAnnualReportView(sample('chengwan')).meta).toEqual({
+    expect(countyMeta(sample('chengwan'))).toEqual({
       title: '澄湾县县长2020年述学述职述廉述法报告',
       author: '澄湾县人民政府 林海明',
       subject: '述学述职述廉述法报告',
       keywords: ['澄湾县', '2020年', '述学述职述廉述法报告', '县长'],
-      lang: 'zh-CN',
     });
-    expect(buildCountyAnnualReportView(sample('qinglan')).meta.author).toBe('青岚县人民政府');
-    expect(buildCountyAnnualReportView(sample('weitang')).meta.author).toBe('苇塘县人民政府');
+    expect(countyMeta(sample('qinglan')).author).toBe('青岚县人民政府');
+    expect(countyMeta(sample('weitang')).author).toBe('苇塘县人民政府');
     const nameOnly = sample('qinglan');
     nameOnly.reporter = { name: '周岚' };
-    expect(buildCountyAnnualReportView(nameOnly).meta.author).toBe('周岚');
+    expect(countyMeta(nameOnly).author).toBe('周岚');
+    // An empty reporter is no author: the government is.
+    nameOnly.reporter = {};
+    expect(countyMeta(nameOnly).author).toBe('青岚县人民政府');
   });
 
   it('lists the main indicators for the appendix table', () => {
-    const rows = buildCountyAnnualReportView(sample('qinglan')).appendix.indicators;
+    const rows = countyView(sample('qinglan')).appendix.indicators;
     expect(rows.map((row) => row.name)).toEqual([
       '地区生产总值',
       '规上工业增加值',
@@ -134,11 +126,53 @@ describe('buildCountyAnnualReportView', () => {
 });
 
 describe('appendix chart geometry', () => {
-  const numbers = (bar: ChartBar): number[] =>
-    [bar.labelX, bar.x, bar.y, bar.width, bar.height, bar.textY, bar.valueX].map(Number);
+  /** The chart's bars as the former view model laid them out: label, bar and value text per row, then the axis. */
+  interface Bar {
+    label: string;
+    labelX: string;
+    x: string;
+    y: string;
+    width: string;
+    height: string;
+    textY: string;
+    tone: string;
+    value: string;
+    valueX: string;
+    valueAnchor: string;
+  }
+  function barChart(view: ChartView): { width: string; height: string; viewBox: string; bars: Bar[]; axis: { x: string; y1: string; y2: string } } {
+    const shapes = [...view.shapes];
+    const axisShape = shapes.pop();
+    if (!axisShape?.line) throw new Error('the hbar chart ends with its axis line');
+    const bars: Bar[] = [];
+    for (let i = 0; i < shapes.length; i += 3) {
+      const [label, bar, value] = [shapes[i].text, shapes[i + 1].rect, shapes[i + 2].text];
+      if (!label || !bar || !value) throw new Error(`row ${i / 3}: expected label text, bar, value text`);
+      bars.push({
+        label: label.content,
+        labelX: label.x,
+        x: bar.x,
+        y: bar.y,
+        width: bar.width,
+        height: bar.height,
+        textY: value.y,
+        tone: /bar-(up|down|flat)/.exec(bar.class)![1],
+        value: value.content,
+        valueX: value.x,
+        valueAnchor: value.anchor,
+      });
+    }
+    const { x1, y1, y2 } = axisShape.line;
+    return { width: view.width, height: view.height, viewBox: view.viewBox, bars, axis: { x: x1, y1, y2 } };
+  }
+  const appendixOf = (data: CountyAnnualReportData): { chart: ReturnType<typeof barChart>; indicators: CountyView['appendix']['indicators'] } => {
+    const { appendix } = countyView(data);
+    return { chart: barChart(appendix.chart), indicators: appendix.indicators };
+  };
+  const numbers = (bar: Bar): number[] => [bar.labelX, bar.x, bar.y, bar.width, bar.height, bar.textY, bar.valueX].map(Number);
 
   it.each(samples)('%s: finite coordinates inside the view box', (_name, data) => {
-    const { chart, indicators } = buildCountyAnnualReportView(data).appendix;
+    const { chart, indicators } = appendixOf(data);
     const width = Number(chart.width);
     const height = Number(chart.height);
     expect(chart.viewBox).toBe(`0 0 ${chart.width} ${chart.height}`);
@@ -157,7 +191,7 @@ describe('appendix chart geometry', () => {
   });
 
   it.each(samples)('%s: bars start at the zero axis, decreases to its left in their own tone', (_name, data) => {
-    const { chart, indicators } = buildCountyAnnualReportView(data).appendix;
+    const { chart, indicators } = appendixOf(data);
     const axis = Number(chart.axis.x);
     chart.bars.forEach((bar, index) => {
       const change = Number(indicators[index].change);
@@ -181,7 +215,7 @@ describe('appendix chart geometry', () => {
   });
 
   it.each(samples)('%s: bar widths proportional to the rates', (_name, data) => {
-    const { chart, indicators } = buildCountyAnnualReportView(data).appendix;
+    const { chart, indicators } = appendixOf(data);
     const ratios = chart.bars
       .map((bar, index) => [Number(bar.width), Math.abs(Number(indicators[index].change))])
       .filter(([, rate]) => rate > 0)
@@ -191,7 +225,7 @@ describe('appendix chart geometry', () => {
   });
 
   it('draws bars on both sides of the axis when rates are mixed, and nothing wide when all are 持平', () => {
-    const mixed = buildCountyAnnualReportView(sample('qinglan')).appendix.chart.bars.map((bar) => bar.tone);
+    const mixed = appendixOf(sample('qinglan')).chart.bars.map((bar) => bar.tone);
     expect(mixed).toEqual(expect.arrayContaining(['up', 'down']));
 
     const flat = sample('weitang');
@@ -205,7 +239,7 @@ describe('appendix chart geometry', () => {
       ruralIncomeGrowth: 0,
     });
     Object.assign(flat.investment, { outsideCityFundsGrowth: 0, foreignCapitalGrowth: 0 });
-    const bars = buildCountyAnnualReportView(flat).appendix.chart.bars;
+    const { bars } = appendixOf(flat).chart;
     expect(bars.every((bar) => bar.tone === 'flat' && bar.width === '0.00')).toBe(true);
   });
 });
@@ -240,7 +274,7 @@ describe('template.html rendered with the view', () => {
 
   it.each(samples)('%s: the county and its figures appear', (_name, data) => {
     const html = render(data);
-    const view = buildCountyAnnualReportView(data);
+    const view = countyView(data);
     for (const text of [
       data.county.name,
       `<title>${data.county.name}县长${data.year}年述学述职述廉述法报告</title>`,
@@ -317,9 +351,9 @@ describe('template.html rendered with the view', () => {
 describe('template.html source', () => {
   it('passes data only through escaped double mustaches', () => {
     expect(template).not.toMatch(/\{\{\{|\{\{&/);
-    // The only tags are variables and list sections; partials, comments or delimiter changes are not used.
+    // The only tags are variables, list sections and the product's chart partial; comments or delimiter changes are not used.
     for (const [tag] of template.matchAll(/\{\{[^}]*\}\}/g)) {
-      expect(tag).toMatch(/^\{\{[#/]?[A-Za-z][A-Za-z0-9.]*\}\}$/);
+      expect(tag).toMatch(/^\{\{(?:[#/]?[A-Za-z][A-Za-z0-9.]*|> chart)\}\}$/);
     }
   });
 
@@ -346,7 +380,7 @@ describe('template.html source', () => {
   });
 
   it('needs every view field it prints', () => {
-    const view = buildCountyAnnualReportView(samples[0][1]) as unknown as Record<string, unknown>;
+    const view = countyView(samples[0][1]) as unknown as Record<string, unknown>;
     const lookup = (path: string, context: Record<string, unknown>): unknown =>
       path.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], context);
     const sections = [...template.matchAll(/\{\{#([\w.]+)\}\}([\s\S]*?)\{\{\/\1\}\}/g)];
@@ -355,9 +389,10 @@ describe('template.html source', () => {
       expect({ path, type: typeof lookup(path, view) }).toEqual({ path, type: 'string' });
     }
     for (const [, listPath, body] of sections) {
+      // A list section repeats for each element; an object section (a chart) renders once with it.
       const list = lookup(listPath, view);
-      expect(Array.isArray(list)).toBe(true);
-      const item = (list as Array<Record<string, unknown>>)[0];
+      const item = (Array.isArray(list) ? list[0] : list) as Record<string, unknown>;
+      expect({ listPath, type: typeof item }).toEqual({ listPath, type: 'object' });
       for (const [, path] of body.matchAll(/\{\{([\w.]+)\}\}/g)) {
         expect({ path, type: typeof lookup(path, item) }).toEqual({ path, type: 'string' });
       }

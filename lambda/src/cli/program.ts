@@ -8,10 +8,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import type { App } from '../compose';
+import type { TemplateStore } from '../core/TemplateStore';
 import { ConfigError, DataValidationError, InvalidRequestError, invalidDataLine, isPdfExportError, TemplateNotFoundError } from '../core/errors';
 import type { DevServer, DevServerOptions } from '../entrypoints/devServer';
 import { writeFileAtomic } from '../files/writeFileAtomic';
 import { batchCommand } from './batchCommand';
+import { checkCommand } from './checkCommand';
 import type { CliIo } from './CliIo';
 import { serveCommand } from './serveCommand';
 import { sheetCommand } from './sheetCommand';
@@ -20,10 +22,17 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
+/** What a command may ask of the app it starts. */
+export interface StartHooks {
+  readonly onBlockedRequest: (url: string) => void;
+  /** Serve these templates instead of TEMPLATES_DIR's (`check`). */
+  readonly templates?: TemplateStore;
+}
+
 /** What the commands run on; entrypoints/cli.ts gives the real ones. */
 export interface CliContext {
   /** The app for this run; blocked document requests become warnings on stderr. */
-  readonly start: (hooks: { readonly onBlockedRequest: (url: string) => void }) => App;
+  readonly start: (hooks: StartHooks) => App;
   /** `pdf-export serve`. */
   readonly serve: (options: DevServerOptions) => Promise<DevServer>;
   /** PDF_EXPORT_DEBUG: print the stack and cause of an unexpected failure. */
@@ -111,6 +120,7 @@ function buildProgram(io: CliIo, context: CliContext): Command {
   program.addCommand(serveCommand(io, context.serve));
   program.addCommand(batchCommand(io, (hooks) => context.start(hooks)));
   program.addCommand(sheetCommand(io, (hooks) => context.start(hooks)));
+  program.addCommand(checkCommand(io, (hooks) => context.start(hooks)));
 
   return program;
 }

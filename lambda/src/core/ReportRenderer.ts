@@ -1,8 +1,8 @@
 /**
  * The core: report data + template → validated view → HTML → PDF. Every entry point (CLI, HTTP
  * handler, batch handler, dev server) calls this and only maps its results; nothing here knows
- * about Lambda events, HTTP or S3. The printer, the PDF finisher and the view models are ports
- * (core/ports.ts) that compose.ts fills in.
+ * about Lambda events, HTTP or S3. The printer and the PDF finisher are ports (core/ports.ts) that
+ * compose.ts fills in; what the data looks like in print comes from the template's view.json.
  */
 import { performance } from 'node:perf_hooks';
 import Mustache from 'mustache';
@@ -10,8 +10,8 @@ import { reportInputHash, sha256Hex } from './contentHash';
 import { DataValidationError, LimitExceededError } from './errors';
 import { findUnprintable, type GlyphCoverage } from './glyphCoverage';
 import { inspectInput } from './inspectInput';
-import type { PdfFinisher, PdfMetadata, PdfRenderer, ViewModelRegistry } from './ports';
-import type { Template, TemplateStore } from './TemplateStore';
+import type { PdfFinisher, PdfMetadata, PdfRenderer } from './ports';
+import type { BuiltView, Template, TemplateStore } from './TemplateStore';
 
 export interface ReportLimits {
   readonly maxHtmlBytes: number;
@@ -21,7 +21,6 @@ export interface ReportLimits {
 /** What a ReportRenderer is built from besides its printer. */
 export interface ReportRendererParts {
   readonly templates: TemplateStore;
-  readonly viewModels: ViewModelRegistry;
   readonly finishPdf: PdfFinisher;
   readonly limits: ReportLimits;
   /** The characters the fonts print in every font stack (glyph-coverage.json); data with others is refused. */
@@ -49,19 +48,15 @@ export interface RenderedReport {
   readonly blockedRequests: readonly string[];
 }
 
-type View = Record<string, unknown>;
-
-/** Metadata from the view's `meta` (view models provide it), falling back to the template's title. */
-function metadataOf(view: View, template: Template): PdfMetadata {
-  const meta = (typeof view.meta === 'object' && view.meta !== null ? view.meta : {}) as Record<string, unknown>;
+/** Metadata from view.json's `meta`, falling back to the template's title. */
+function metadataOf({ meta }: BuiltView, template: Template): PdfMetadata {
   const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-  const keywords = Array.isArray(meta.keywords) ? meta.keywords.filter((k): k is string => typeof k === 'string') : undefined;
   return {
     title: text(meta.title) ?? template.title,
     author: text(meta.author),
     subject: text(meta.subject) ?? template.title,
-    keywords,
-    lang: text(meta.lang) ?? 'zh-CN',
+    keywords: meta.keywords?.filter((k) => k.length > 0),
+    lang: 'zh-CN',
   };
 }
 
@@ -94,16 +89,15 @@ export class ReportRenderer {
         details: unprintable,
       });
     }
-    const buildView = this.parts.viewModels[template.id];
-    const view: View = buildView ? buildView(data) : (data as View);
-    const html = Mustache.render(template.html, view, template.partials);
+    const built = template.buildView(data);
+    const html = Mustache.render(template.html, built.view, template.partials);
     const htmlBytes = Buffer.byteLength(html);
     if (htmlBytes > this.parts.limits.maxHtmlBytes) {
       throw new LimitExceededError(
         `The document would be ${htmlBytes} bytes of HTML, over the limit of ${this.parts.limits.maxHtmlBytes}; send less data.`,
       );
     }
-    return { template, html, meta: metadataOf(view, template), inputHash: reportInputHash(template.id, template.fingerprint, data) };
+    return { template, html, meta: metadataOf(built, template), inputHash: reportInputHash(template.id, template.fingerprint, data) };
   }
 
   async render(templateId: string, data: unknown): Promise<RenderedReport> {

@@ -1,18 +1,21 @@
 /**
- * Templates: `templates/<id>/template.html`, `style.css`, `schema.json`, `samples/*.json`, optional
- * `partials/*.html` and `assets/`. files/loadTemplateStore.ts reads the folders once at start-up;
- * this turns their contents into checked, compiled templates kept in memory, so a render touches
- * no files.
+ * Templates: `templates/<id>/template.html`, `style.css`, `schema.json`, `view.json`,
+ * `samples/*.json`, optional `partials/*.html` and `assets/` (docs/templates.md).
+ * files/loadTemplateStore.ts reads the folders once at start-up; this turns their contents into
+ * checked, compiled templates kept in memory, so a render touches no files. A template is data
+ * only: view.json is compiled against schema.json here, with the product's formatters and charts.
  */
 import { createHash } from 'node:crypto';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError, type ErrorDetail } from './errors';
 import { inlineStylesheets } from './inlineStylesheets';
-import { lintTemplate } from './lintTemplate';
+import { CHART_PARTIAL } from './charts/chartPartial';
+import { lintTemplate, type LintProblem } from './lintTemplate';
 import { labelAt, type SchemaNode } from './schemaLabels';
 import type { PageAsset } from './ports';
 import { isTemplateId } from './storageLayout';
+import { compileView, type CompiledView, type PageRange, type ViewMeta } from './view/compileView';
 
 /** The contents of one template folder, as read from disk (or written by a test). */
 export interface TemplateFiles {
@@ -30,6 +33,17 @@ export interface TemplateFiles {
   readonly assets: ReadonlyMap<string, Buffer>;
   /** samples/<name>.json, parsed, by name. */
   readonly samples: Readonly<Record<string, unknown>>;
+  /**
+   * view.json as written (its text, so problems are reported by line). Without one, template.html
+   * sees the data itself and the PDF is titled after the schema.
+   */
+  readonly view?: string;
+}
+
+/** What template.html is rendered with, and the PDF metadata view.json declares for it. */
+export interface BuiltView {
+  readonly view: Record<string, unknown>;
+  readonly meta: ViewMeta;
 }
 
 export interface TemplateSummary {
@@ -42,7 +56,10 @@ export interface TemplateSummary {
 export interface Template extends TemplateSummary {
   /** template.html with its own stylesheets inlined (see inlineStylesheets). */
   readonly html: string;
+  /** The template's partials plus the product's (`chart`). */
   readonly partials: Readonly<Record<string, string>>;
+  /** The page range view.json declares; undefined without a view.json. */
+  readonly pages?: PageRange;
   /** Served to the page from memory; `style.css` plus anything under `assets/`. */
   readonly assets: ReadonlyMap<string, PageAsset>;
   readonly schema: Readonly<Record<string, unknown>>;
@@ -53,7 +70,12 @@ export interface Template extends TemplateSummary {
   check(data: unknown): ErrorDetail[];
   /** Throws DataValidationError listing every problem. */
   validate(data: unknown): void;
+  /** The view of data that has passed validate(); DataValidationError if a value cannot be printed. */
+  buildView(data: unknown): BuiltView;
 }
+
+/** Partials every template can use; the names are reserved. */
+const PRODUCT_PARTIALS: Readonly<Record<string, string>> = Object.freeze({ chart: CHART_PARTIAL });
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',
@@ -116,14 +138,38 @@ export function checkTemplateFolderName(name: string): void {
   }
 }
 
-function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
-  const { id, html, css, schema, partials } = files;
-  checkTemplateFolderName(id);
-  let validator: ValidateFunction;
+/** Everything wrong with a template's files, and what compiled where nothing did. */
+interface Analysis {
+  readonly problems: LintProblem[];
+  readonly validator?: ValidateFunction;
+  readonly view?: CompiledView;
+}
+
+function analyse(files: TemplateFiles, ajv: Ajv2020): Analysis {
+  const { html, css, schema, partials } = files;
+  const problems = lintTemplate({ html, css, partials });
+  let validator: ValidateFunction | undefined;
   try {
     validator = ajv.compile(schema);
   } catch (error) {
-    throw new TemplateDefinitionError(`Template "${id}" has an invalid schema.json.`, { cause: error });
+    problems.unshift({ file: 'schema.json', line: 1, message: `not a valid JSON Schema (2020-12, strict): ${(error as Error).message}` });
+  }
+  for (const name of Object.keys(partials)) {
+    if (Object.hasOwn(PRODUCT_PARTIALS, name)) problems.push({ file: `partials/${name}.html`, line: 1, message: `the partial name "${name}" is the product's own (it draws the charts of view.json); rename the file` });
+  }
+  // Without a schema the view cannot be checked; its problems would only echo the schema's.
+  const compiled = files.view === undefined || !validator ? undefined : compileView(files.view, schema);
+  for (const problem of compiled?.problems ?? []) problems.push({ file: 'view.json', ...problem });
+  return { problems, validator, view: compiled?.view };
+}
+
+function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
+  const { id, html, css, schema, partials } = files;
+  checkTemplateFolderName(id);
+  const { problems, validator, view } = analyse(files, ajv);
+  if (problems.length > 0 || !validator) {
+    const list = problems.map((p) => `${p.file}:${p.line}: ${p.message.replace(/\.$/, '')}`).join('; ');
+    throw new TemplateDefinitionError(`Template "${id}" breaks the template rules: ${list}.`);
   }
 
   const assets = new Map<string, PageAsset>([['style.css', { contentType: contentTypeOf('style.css'), body: Buffer.from(css) }]]);
@@ -131,16 +177,10 @@ function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
     assets.set(`assets/${name}`, { contentType: contentTypeOf(name), body });
   }
 
-  const problems = lintTemplate({ html, css, partials });
-  if (problems.length > 0) {
-    const list = problems.map((p) => `${p.file}:${p.line}: ${p.message}`).join('; ');
-    throw new TemplateDefinitionError(`Template "${id}" breaks the template rules: ${list}.`);
-  }
-
   const sampleData: Record<string, unknown> = { ...files.samples };
 
   const fingerprint = createHash('sha256');
-  for (const part of [html, css, JSON.stringify(schema), ...Object.entries(partials).flat()]) fingerprint.update(part).update('\0');
+  for (const part of [html, css, JSON.stringify(schema), files.view ?? '', ...Object.entries(partials).flat()]) fingerprint.update(part).update('\0');
   for (const [name, asset] of assets) fingerprint.update(name).update(asset.body);
 
   const check = (data: unknown): ErrorDetail[] => (validator(data) ? [] : withoutEchoes(validator.errors ?? []).map((e) => toErrorDetail(e, schema)));
@@ -150,12 +190,16 @@ function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
     description: typeof schema.description === 'string' ? schema.description : '',
     samples: Object.freeze(Object.keys(sampleData)),
     html: inlineStylesheets(id, html, assets),
-    partials: Object.freeze(partials),
+    partials: Object.freeze({ ...partials, ...PRODUCT_PARTIALS }),
+    ...(view ? { pages: view.pages } : {}),
     assets,
     schema: Object.freeze(schema),
     sampleData: Object.freeze(sampleData),
     fingerprint: fingerprint.digest('hex'),
     check,
+    buildView(data: unknown): BuiltView {
+      return view ? view.render(data) : { view: data as Record<string, unknown>, meta: {} };
+    },
     validate(data: unknown): void {
       const details = check(data);
       if (details.length > 0) {
@@ -175,6 +219,14 @@ export class TemplateStore {
     const templates = new Map<string, Template>();
     for (const files of folders) templates.set(files.id, buildTemplate(files, ajv));
     return new TemplateStore(templates);
+  }
+
+  /**
+   * Every problem of one template's files at once, by file and line, without loading it: what
+   * `pdf-export check` reports. Empty when TemplateStore.fromFiles would accept the folder.
+   */
+  static problemsOf(files: TemplateFiles): LintProblem[] {
+    return analyse(files, createAjv()).problems;
   }
 
   list(): TemplateSummary[] {

@@ -1,9 +1,9 @@
 /**
  * The ports of the core: everything it needs from the outside world, as small interfaces. The
  * adapters implement them (Chromium in `chromium/`, PDF post-processing in `pdf/`, S3 in
- * `storage/`, the view models in `viewModels/`, the logger in `compose.ts`) and `compose.ts`
- * plugs them in. Nothing in `core/` imports an adapter; `npm test` checks that
- * (test/architecture/dependencies.test.ts). See docs/architecture.md for the picture.
+ * `storage/`, the logger in `compose.ts`) and `compose.ts` plugs them in. Nothing in `core/`
+ * imports an adapter; `npm test` checks that (test/architecture/dependencies.test.ts). See
+ * docs/architecture.md for the picture.
  */
 
 // ── Printing: HTML → PDF (chromium/) ─────────────────────────────────────────────────────────
@@ -91,14 +91,6 @@ export interface ReportStore {
   /** A GET link valid for `expiresInSeconds` that downloads as `downloadName`. */
   presignGet(key: string, expiresInSeconds: number, downloadName: string): Promise<SignedLink>;
 }
-
-// ── From valid data to what a template prints (viewModels/) ──────────────────────────────────
-
-/** Turns data that passed the template's schema into the view Mustache renders. */
-export type ViewModel = (data: unknown) => Record<string, unknown>;
-
-/** View models by template id; a template without one is rendered from its raw data. */
-export type ViewModelRegistry = Readonly<Record<string, ViewModel>>;
 
 // ── Logging and time ─────────────────────────────────────────────────────────────────────────
 

@@ -15,7 +15,7 @@ const processIo: CliIo = { stdout: (s) => void process.stdout.write(s), stderr: 
 export function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   return runProgram(argv, io, {
     // Blocked requests are the CLI's warnings; the structured logger stays silent unless something fails.
-    start: (hooks) => compose(loadConfig(), { onBlockedRequest: hooks.onBlockedRequest }),
+    start: (hooks) => compose(loadConfig(), { onBlockedRequest: hooks.onBlockedRequest, ...(hooks.templates ? { templates: hooks.templates } : {}) }),
     serve: (options) => startDevServer(options),
     debug: () => {
       try {

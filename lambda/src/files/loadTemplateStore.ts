@@ -42,6 +42,8 @@ export function readTemplateFolder(dir: string, id: string): TemplateFiles {
     partials: namedFiles(join(dir, 'partials'), '.html', (path) => readFileSync(path, 'utf8')),
     assets: new Map(Object.entries(namedFiles(join(dir, 'assets'), '', (path) => readFileSync(path)))),
     samples: namedFiles(join(dir, 'samples'), '.json', (path) => readJson(path, 'Sample')),
+    // Read as text: the core reports view.json's problems by line.
+    ...(existsSync(join(dir, 'view.json')) ? { view: readFileSync(join(dir, 'view.json'), 'utf8') } : {}),
   };
 }
 

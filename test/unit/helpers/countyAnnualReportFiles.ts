@@ -4,8 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ChartView } from '../../../lambda/src/core/charts/layoutChart';
 import type { Template } from '../../../lambda/src/core/TemplateStore';
-import type { CountyAnnualReportData } from '../../../lambda/src/viewModels/countyAnnualReport';
+import type { ViewMeta } from '../../../lambda/src/core/view/compileView';
+import type { CountyAnnualReportData } from '../../helpers/countyAnnualReportData';
 import { htmlRenderer, projectTemplateFiles, projectTemplates } from '../../helpers/app';
 
 export const TEMPLATE_ID = 'county-annual-report';
@@ -24,6 +26,31 @@ export function readSamples(): Array<[string, CountyAnnualReportData]> {
   const template = countyTemplate();
   return template.samples.map((name) => [name, clone(template.sampleData[name]) as CountyAnnualReportData]);
 }
+
+type Texts = Readonly<Record<string, string>>;
+
+/** What template.html sees: view.json's `view`, as the service evaluates it. */
+export interface CountyView {
+  readonly year: string;
+  readonly county: { readonly name: string; readonly province: string; readonly slogan: string };
+  readonly economy: Texts;
+  readonly investment: Texts;
+  readonly projects: Texts;
+  readonly industry: Texts;
+  readonly urbanRural: Texts;
+  readonly reform: Texts;
+  readonly ecology: Texts;
+  readonly livelihood: Texts;
+  readonly integrity: Texts;
+  readonly ruleOfLaw: Texts;
+  readonly appendix: { readonly indicators: readonly Texts[]; readonly chart: ChartView };
+}
+
+/** The view of `data` (which must be valid) as the service builds it from view.json. */
+export const countyView = (data: unknown): CountyView => countyTemplate().buildView(data).view as unknown as CountyView;
+
+/** The PDF metadata view.json declares, for `data`. */
+export const countyMeta = (data: unknown): ViewMeta => countyTemplate().buildView(data).meta;
 
 /** The HTML the service would hand Chromium for `data` (ReportRenderer.prepare: data checked, view model, Mustache, stylesheet inlined). */
 export const renderHtml = (data: unknown): string => htmlRenderer().prepare(TEMPLATE_ID, data).html;
