@@ -3,7 +3,7 @@
  * (`npm test` builds first), real Chromium, real files, exit codes and one-line reasons.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compact, pdfText } from '../helpers/pdfTools';
@@ -29,6 +29,45 @@ describe('pdf-export CLI', () => {
     const r = cli('templates');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^county-annual-report\t.+\tsamples: .+$/m);
+  });
+
+  describe('check', () => {
+    it('passes a shipped template folder after rendering every sample', () => {
+      const r = cli('check', join(root, 'templates', 'county-quarterly-brief'));
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^county-quarterly-brief: ok; rendered chengwan 2 p\., qinglan 2 p\., weitang 2 p\.\n$/);
+    });
+
+    it('lists every problem of a folder as file:line, and exits 1', () => {
+      const folder = join(dir, 'my-brief');
+      cpSync(join(root, 'templates', 'county-quarterly-brief'), folder, { recursive: true });
+      const view = readFileSync(join(folder, 'view.json'), 'utf8');
+      writeFileSync(join(folder, 'view.json'), view.replace("${amount(economy.gdp, '亿元')}", "${amont(economy.gdp, '亿元')}"));
+      const schema = JSON.parse(readFileSync(join(folder, 'schema.json'), 'utf8')) as { properties: { year: Record<string, unknown> } };
+      delete schema.properties.year.title;
+      writeFileSync(join(folder, 'schema.json'), JSON.stringify(schema, null, 2));
+      const r = cli('check', folder);
+      expect(r.status).toBe(1);
+      const lines = r.stdout.trim().split('\n');
+      const viewLine = view.split('\n').findIndex((l) => l.includes("${amount(economy.gdp, '亿元')}")) + 1;
+      expect(lines).toEqual([
+        expect.stringContaining(`${join(folder, 'view.json')}:${viewLine}: unknown formatter amont(). Did you mean amount?`),
+        expect.stringMatching(/schema\.json:\d+: year has no "title"/),
+        'my-brief: 2 problem(s); the template does not load',
+      ]);
+      expect(r.stderr).toContain('the template has problems');
+    }, 60_000);
+
+    it('refuses a folder that is missing or is not a template with exit 2', () => {
+      const missing = cli('check', join(dir, 'nothing-here'));
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toMatch(/^pdf-export: cannot check .*nothing-here: Template folder .*nothing-here does not exist\.\n$/);
+      mkdirSync(join(dir, 'empty-folder'));
+      const empty = cli('check', join(dir, 'empty-folder'));
+      expect(empty.status).toBe(2);
+      expect(empty.stderr).toMatch(/^pdf-export: cannot check .*empty-folder: Template "empty-folder" has no template\.html\.\n$/);
+    });
   });
 
   it('renders a sample to a PDF and writes the printed HTML on request', () => {

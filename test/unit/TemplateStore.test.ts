@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError } from '../../lambda/src/core/errors';
 import { inlineStylesheets } from '../../lambda/src/core/inlineStylesheets';
+import { TemplateStore } from '../../lambda/src/core/TemplateStore';
 import { loadTemplateStore } from '../../lambda/src/files/loadTemplateStore';
 import { projectTemplates } from '../helpers/app';
 
@@ -80,6 +81,39 @@ describe('TemplateStore', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a folder that holds code, wherever it sits, and names the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+    try {
+      mkdirSync(join(dir, 'scripted', 'assets'), { recursive: true });
+      writeFileSync(join(dir, 'scripted', 'template.html'), '<p>{{x}}</p>');
+      writeFileSync(join(dir, 'scripted', 'style.css'), '');
+      writeFileSync(join(dir, 'scripted', 'schema.json'), '{"type": "object"}');
+      writeFileSync(join(dir, 'scripted', 'assets', 'format.mjs'), 'export default () => 1;');
+      expect(() => loadTemplateStore(dir)).toThrow(/Template "scripted" holds code \(assets\/format\.mjs\): templates never run code/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports every problem of a folder at once, view.json by line, without loading it', () => {
+    const files = {
+      id: 'several',
+      html: '<p>{{{x}}}</p>',
+      css: '',
+      schema: { type: 'object', properties: { x: { type: 'number' } } },
+      partials: { chart: '<p></p>' },
+      assets: new Map(),
+      samples: {},
+      view: '{\n  "pages": {"min": 1, "max": 1},\n  "meta": {"title": "t"},\n  "view": {"x": "${count(x)}"}\n}',
+    };
+    expect(TemplateStore.problemsOf(files)).toEqual([
+      { file: 'template.html', line: 1, message: expect.stringContaining('unescaped Mustache tag') },
+      { file: 'partials/chart.html', line: 1, message: expect.stringContaining('the partial name "chart" is the product\'s own') },
+      { file: 'view.json', line: 4, message: expect.stringContaining('count(): value must be an integer') },
+    ]);
+    expect(() => TemplateStore.fromFiles([files])).toThrow(/Template "several" breaks the template rules: template\.html:1: .*; view\.json:4: count\(\)/);
   });
 
   describe('inlineStylesheets', () => {

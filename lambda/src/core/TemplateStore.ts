@@ -138,39 +138,62 @@ export function checkTemplateFolderName(name: string): void {
   }
 }
 
-/** Everything wrong with a template's files, and what compiled where nothing did. */
+/** Everything wrong with a template's files, and its compiled view where nothing was. */
 interface Analysis {
   readonly problems: LintProblem[];
-  readonly validator?: ValidateFunction;
   readonly view?: CompiledView;
 }
 
-function analyse(files: TemplateFiles, ajv: Ajv2020): Analysis {
+/**
+ * How much of the schema is checked up front. `meta`: against the JSON Schema meta-schema only,
+ * cheap; the validator is compiled on the template's first use. `compile`: compiled now, so Ajv's
+ * strict mode also reports unknown keywords and the like (`pdf-export check`, the tests).
+ */
+type SchemaCheck = 'meta' | 'compile';
+
+function analyse(files: TemplateFiles, ajv: Ajv2020, schemaCheck: SchemaCheck): Analysis {
   const { html, css, schema, partials } = files;
   const problems = lintTemplate({ html, css, partials });
-  let validator: ValidateFunction | undefined;
+  let schemaOk = true;
   try {
-    validator = ajv.compile(schema);
+    if (schemaCheck === 'compile') ajv.compile(schema);
+    else if (!ajv.validateSchema(schema)) throw new Error(ajv.errorsText(ajv.errors));
   } catch (error) {
+    schemaOk = false;
     problems.unshift({ file: 'schema.json', line: 1, message: `not a valid JSON Schema (2020-12, strict): ${(error as Error).message}` });
   }
   for (const name of Object.keys(partials)) {
     if (Object.hasOwn(PRODUCT_PARTIALS, name)) problems.push({ file: `partials/${name}.html`, line: 1, message: `the partial name "${name}" is the product's own (it draws the charts of view.json); rename the file` });
   }
   // Without a schema the view cannot be checked; its problems would only echo the schema's.
-  const compiled = files.view === undefined || !validator ? undefined : compileView(files.view, schema);
+  const compiled = files.view === undefined || !schemaOk ? undefined : compileView(files.view, schema);
   for (const problem of compiled?.problems ?? []) problems.push({ file: 'view.json', ...problem });
-  return { problems, validator, view: compiled?.view };
+  return { problems, view: compiled?.view };
 }
 
 function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
   const { id, html, css, schema, partials } = files;
   checkTemplateFolderName(id);
-  const { problems, validator, view } = analyse(files, ajv);
-  if (problems.length > 0 || !validator) {
+  const { problems, view } = analyse(files, ajv, 'meta');
+  if (problems.length > 0) {
     const list = problems.map((p) => `${p.file}:${p.line}: ${p.message.replace(/\.$/, '')}`).join('; ');
     throw new TemplateDefinitionError(`Template "${id}" breaks the template rules: ${list}.`);
   }
+  /*
+   * Compiled on first use: Ajv's code generation is ~40–150 ms a schema (measured 2026-12-06 for
+   * the three shipped templates), and a process (a Lambda container above all) should not pay it
+   * at start-up for every template it may never print. The meta-schema check above still refuses
+   * a malformed schema at start-up; what only compiling finds (Ajv's strict mode) is reported by
+   * `pdf-export check` and by the tests, which compile every template.
+   */
+  let validator: ValidateFunction | undefined;
+  const validatorOf = (): ValidateFunction => {
+    try {
+      return (validator ??= ajv.compile(schema));
+    } catch (error) {
+      throw new TemplateDefinitionError(`Template "${id}" has an invalid schema.json; run pdf-export check on its folder.`, { cause: error });
+    }
+  };
 
   const assets = new Map<string, PageAsset>([['style.css', { contentType: contentTypeOf('style.css'), body: Buffer.from(css) }]]);
   for (const [name, body] of [...files.assets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -183,7 +206,10 @@ function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
   for (const part of [html, css, JSON.stringify(schema), files.view ?? '', ...Object.entries(partials).flat()]) fingerprint.update(part).update('\0');
   for (const [name, asset] of assets) fingerprint.update(name).update(asset.body);
 
-  const check = (data: unknown): ErrorDetail[] => (validator(data) ? [] : withoutEchoes(validator.errors ?? []).map((e) => toErrorDetail(e, schema)));
+  const check = (data: unknown): ErrorDetail[] => {
+    const validate = validatorOf();
+    return validate(data) ? [] : withoutEchoes(validate.errors ?? []).map((e) => toErrorDetail(e, schema));
+  };
   return Object.freeze({
     id,
     title: typeof schema.title === 'string' ? schema.title : id,
@@ -226,7 +252,7 @@ export class TemplateStore {
    * `pdf-export check` reports. Empty when TemplateStore.fromFiles would accept the folder.
    */
   static problemsOf(files: TemplateFiles): LintProblem[] {
-    return analyse(files, createAjv()).problems;
+    return analyse(files, createAjv(), 'compile').problems;
   }
 
   list(): TemplateSummary[] {

@@ -27,8 +27,22 @@ function namedFiles<T>(folder: string, suffix: string, read: (path: string) => T
   return found;
 }
 
+/** Files that are code: a template is data only, so a folder holding one is refused, wherever it sits. */
+const CODE_FILE = /\.(?:[cm]?js|[cm]?ts|jsx|tsx|wasm|node|sh|py)$/i;
+
+function codeFilesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((path) => CODE_FILE.test(path)).sort();
+}
+
 export function readTemplateFolder(dir: string, id: string): TemplateFiles {
   checkTemplateFolderName(id);
+  if (!existsSync(dir)) throw new TemplateDefinitionError(`Template folder ${dir} does not exist.`);
+  const code = codeFilesIn(dir);
+  if (code.length > 0) {
+    throw new TemplateDefinitionError(
+      `Template "${id}" holds code (${code.slice(0, 5).join(', ')}): templates never run code; say in view.json what the data should look like, and remove the file.`,
+    );
+  }
   const text = (name: string): string => {
     const path = join(dir, name);
     if (!existsSync(path)) throw new TemplateDefinitionError(`Template "${id}" has no ${name}.`);
