@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// Unpacks the bundled Chromium into the temp directory once, before the tests start.
+// Unpacks the bundled Chromium into the temp directory once, before the tests start (after the
+// build: it runs the service's own unpacker, dist/lambda/src/chromium/unpackChromium.js).
 //
-// Why: @sparticuz/chromium unpacks itself on first use, writing <tmpdir>/chromium in place. On a
-// fresh machine two jest workers would both start writing it at once, and one could launch a
-// half-written binary. Unpacking here, in one process, makes every later call a no-op.
+// Why: the unpacker lets one process at a time unpack and marks a complete unpack, but a fresh
+// machine's first test workers would still wait on each other for ~2 s each; unpacking here, in
+// one process, makes every later call a no-op.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const chromium = require('@sparticuz/chromium');
-chromium.setGraphicsMode = false;
+const { unpackChromium } = require('../dist/lambda/src/chromium/unpackChromium.js');
 const started = Date.now();
-const path = await chromium.executablePath(process.env.CHROMIUM_PACK_DIR || undefined);
+const path = await unpackChromium(process.env.CHROMIUM_PACK_DIR || undefined);
 console.log(`chromium: ${path} (${Date.now() - started} ms)`);

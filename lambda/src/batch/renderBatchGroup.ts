@@ -142,7 +142,7 @@ export async function renderBatchGroup(
   const { items: _items, ...summary } = result;
   logger.info('batch group done', { ...summary, awsRequestId: context.requestId });
   for (const item of result.items.filter((i) => i.status === 'failed')) {
-    logger.warn('batch item failed', { batchId, id: item.id, code: item.error?.code, message: item.error?.message });
+    logger.warn('batch item failed', { batchId, id: item.id, code: item.error?.code, reason: item.error?.message });
   }
   return result;
 }

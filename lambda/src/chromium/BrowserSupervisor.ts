@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type CDPSession } from 'puppeteer-core';
+import { unpackChromium } from './unpackChromium';
 import { ChromiumError } from '../core/errors';
 import { SealedPage } from './SealedPage';
 
@@ -47,7 +48,7 @@ const ADDED_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
-  // Printing needs no GPU; skipping WebGL also skips unpacking SwiftShader at cold start.
+  // Printing needs no GPU. (Which files are unpacked at a cold start is unpackChromium.ts's business.)
   '--disable-gpu',
 ];
 
@@ -241,7 +242,10 @@ export class BrowserSupervisor {
     if (!this.browser) {
       const launching: Promise<Browser> = this.launch().catch((error: unknown) => {
         if (this.browser === launching) this.browser = undefined;
-        throw new ChromiumError('Chromium could not be started; check CHROMIUM_PATH or reinstall @sparticuz/chromium.', { cause: error });
+        // The cause goes into the message: Lambda's error response and a CLI's one line show only the message.
+        if (error instanceof ChromiumError) throw error;
+        const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        throw new ChromiumError(`Chromium could not be started (${reason.slice(0, 300)}); see the log for its output.`, { cause: error });
       });
       this.browser = launching;
       launching.then(
@@ -268,7 +272,7 @@ export class BrowserSupervisor {
   }
 
   private async launch(): Promise<Browser> {
-    const executablePath = this.options.executablePath ?? (await chromium.executablePath(this.options.chromiumPackDir));
+    const executablePath = this.options.executablePath ?? (await unpackChromium(this.options.chromiumPackDir));
     return puppeteer.launch({
       executablePath,
       args: chromiumArgs(),

@@ -95,10 +95,20 @@ export interface ReportStore {
 // ── Logging and time ─────────────────────────────────────────────────────────────────────────
 
 /** Structured logs, one JSON line each; Powertools' Logger satisfies it (compose.ts). */
+/**
+ * Keys the JSON log line itself uses: Powertools drops an attribute of one of these names (with
+ * no more than a warning), so the reason an item failed logged as `message` would be lost. The
+ * type makes such an attribute a compile error; name it for what it is (`reason`, `error`).
+ */
+export type ReservedLogKey = 'level' | 'message' | 'sampling_rate' | 'service' | 'timestamp' | 'xray_trace_id';
+
+/** What a log line carries besides its message. */
+export type LogAttributes = Record<string, unknown> & { readonly [K in ReservedLogKey]?: never };
+
 export interface Logger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
+  info(message: string, attributes: LogAttributes): void;
+  warn(message: string, attributes: LogAttributes): void;
+  error(message: string, attributes: LogAttributes): void;
 }
 
 /** The time now; tests pass another one. */
