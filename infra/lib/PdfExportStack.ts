@@ -18,6 +18,9 @@ import { PATHS } from './projectPaths';
 const REGION_OR_TOKEN = '(?:<AWS::Region>|[a-z]{2}(?:-[a-z]+)+-\\d+)';
 const ACCOUNT_OR_TOKEN = '(?:<AWS::AccountId>|\\d{12})';
 
+/** Reserved concurrency of HttpRender unless `apiReservedConcurrency` says otherwise. */
+export const DEFAULT_API_RESERVED_CONCURRENCY = 20;
+
 export interface PdfExportStackProps extends StackProps {
   /** Keep single reports this long. @default Duration.days(30) */
   readonly reportExpiration?: Duration;
@@ -35,7 +38,25 @@ export interface PdfExportStackProps extends StackProps {
   readonly renderTimeout?: Duration;
   /** Memory of the render functions (≥ 1536 MB). @default 2048 */
   readonly renderMemorySize?: number;
-  /** Reserved concurrency of the HTTP render function (caps spend). @default - unreserved */
+  /**
+   * Reserved concurrency of the HTTP render function (`HttpRender`): a floor the batch cannot take
+   * away. Without it, a batch's Distributed Map (`batchMaxConcurrency` group Lambdas, 40 by
+   * default) and the API draw from the same account pool, so a large batch on an account with a
+   * small limit throttles `POST /reports`. Reserved concurrency is also a ceiling: the API never
+   * runs more than this many containers at once, and requests beyond are throttled by Lambda.
+   * The default matches the stage's default rate limit (20 requests/s): at up to ~1 s a render
+   * (warm renders take 0.12–0.7 s), 20 containers serve what the stage admits. Raise it with the
+   * `throttle`.
+   *
+   * AWS keeps at least 100 of the account's concurrency unreserved: reserving N needs an account
+   * limit of at least N + 100 plus what other functions reserve, or the deploy fails
+   * ("decreases account's UnreservedConcurrentExecution below its minimum value of [100]").
+   * On a new account whose limit is still 10 (or below ~120), set 0.
+   *
+   * A whole number; `0` means no reservation (the function shares the unreserved pool). It never
+   * sets Lambda's reserved concurrency to 0, which would throttle every request.
+   * @default 20
+   */
   readonly apiReservedConcurrency?: number;
   /** Distributed Map MaxConcurrency (concurrent group Lambdas). @default 40 */
   readonly batchMaxConcurrency?: number;
@@ -72,6 +93,10 @@ export class PdfExportStack extends Stack {
   constructor(scope: Construct, id: string, props: PdfExportStackProps = {}) {
     super(scope, id, props);
     const logRetention = props.logRetention;
+    const apiReservedConcurrency = props.apiReservedConcurrency ?? DEFAULT_API_RESERVED_CONCURRENCY;
+    if (!Number.isInteger(apiReservedConcurrency) || apiReservedConcurrency < 0) {
+      throw new Error(`apiReservedConcurrency must be a whole number ≥ 1, or 0 for no reservation; got ${apiReservedConcurrency}.`);
+    }
     const linkExpirySeconds = (props.linkExpiry ?? Duration.hours(1)).toSeconds();
 
     this.reportBucket = new ReportBucket(this, 'Storage', {
@@ -94,7 +119,8 @@ export class PdfExportStack extends Stack {
       // One event per container at a time: more concurrent renders would only queue inside it.
       environment: { ...storageEnv, [ENV.MAX_CONCURRENT_RENDERS]: '1' },
       logRetention,
-      reservedConcurrentExecutions: props.apiReservedConcurrency,
+      // 0 is "no reservation" here, never Lambda's reserved 0 (which throttles every call).
+      reservedConcurrentExecutions: apiReservedConcurrency === 0 ? undefined : apiReservedConcurrency,
     });
     this.grantObjects(this.httpFunction, REPORTS_PREFIX, ['s3:GetObject', 's3:PutObject']);
 

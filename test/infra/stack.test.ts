@@ -1,27 +1,35 @@
 /**
  * The synthesized PdfExportStack, checked property by property: one synth for the whole file
  * (bundling four functions and the 130 MB layer is the slow part), offline, no credentials,
- * CloudFormation's built-in validation off, into a temp outdir deleted afterwards.
+ * CloudFormation's built-in validation off, into a temp outdir deleted afterwards. The app is
+ * built as `npx cdk synth` builds it (infra/lib/createApp.ts), with the variables the CLI sets.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import aslValidator from 'asl-validator';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { PdfExportStack } from '../../infra/lib/PdfExportStack';
+import { createApp } from '../../infra/lib/createApp';
+import { DEFAULT_API_RESERVED_CONCURRENCY, type PdfExportStack } from '../../infra/lib/PdfExportStack';
 import { PATHS } from '../../infra/lib/projectPaths';
-import { RESULT_WRITER_V2_FLAG } from '../../infra/lib/constructs/BatchWorkflow';
+import { RESULT_WRITER_V2_FLAG, TRANSIENT_S3_ERRORS } from '../../infra/lib/constructs/BatchWorkflow';
 import { specOf } from '../../lambda/src/config/configTable';
 import { loadConfig } from '../../lambda/src/config/loadConfig';
 import { startLocalS3 } from '../../lambda/src/storage/startLocalS3';
 import { resultsPrefix } from '../../lambda/src/core/storageLayout';
 import { pdfFonts } from '../helpers/pdfTools';
 import { projectTemplates } from '../helpers/app';
+import { startFakeS3, type FakeS3Answer } from './helpers/fakeS3';
 
 const root = resolve(__dirname, '..', '..');
+/** What the CDK CLI puts in the environment of every app it runs (CDK_DEFAULT_REGION is us-east-1 when none is configured). */
+const CLI_ENVIRONMENT = { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'us-east-1' };
+/** Error names Step Functions and Lambda define themselves; any other name in a Retry or Catch rule must be one the function throws. */
+const AWS_ERROR_NAME = /^(States|Lambda|Sandbox|Runtime)\./;
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown> };
 
 /** Fn::Join of strings and intrinsics → one string with `<Ref>` / `<Logical.Attr>` placeholders. */
@@ -32,6 +40,51 @@ function flatten(value: unknown): string {
   if (v.Ref) return `<${v.Ref}>`;
   if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
   return JSON.stringify(value);
+}
+
+/**
+ * The definition as Step Functions would receive it: Fn::Join flattened, pseudo parameters and
+ * references replaced by plausible values (a bucket name, Lambda function ARNs).
+ */
+function deployedDefinition(definitionString: unknown, resources: Record<string, Resource>): Record<string, any> {
+  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'eu-central-1', 'AWS::AccountId': '111122223333', 'AWS::URLSuffix': 'amazonaws.com' };
+  const resolveValue = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const v = value as Record<string, any>;
+    if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(resolveValue).join(v['Fn::Join'][0]);
+    if (typeof v.Ref === 'string' && pseudo[v.Ref]) return pseudo[v.Ref];
+    if (typeof v.Ref === 'string' && resources[v.Ref]?.Type === 'AWS::S3::Bucket') return `pdfexport-${v.Ref.toLowerCase()}`.slice(0, 63);
+    if (Array.isArray(v['Fn::GetAtt']) && v['Fn::GetAtt'][1] === 'Arn' && resources[v['Fn::GetAtt'][0]]?.Type === 'AWS::Lambda::Function') {
+      return `arn:aws:lambda:eu-central-1:111122223333:function:${v['Fn::GetAtt'][0]}`;
+    }
+    throw new Error(`unexpected intrinsic in the definition: ${JSON.stringify(value)}`);
+  };
+  return JSON.parse(resolveValue(definitionString)) as Record<string, any>;
+}
+
+/** Every Task of a definition, nested ones included, with the names its Retry and Catch rules match. */
+function tasksOf(states: Record<string, any>): { name: string; resource: string; errorNames: string[] }[] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Type === 'Task'
+      ? [{ name, resource: String(state.Resource), errorNames: [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((rule: { ErrorEquals: string[] }) => rule.ErrorEquals) }]
+      : []),
+    ...[state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])].filter(Boolean).flatMap((machine: { States: Record<string, any> }) => tasksOf(machine.States)),
+  ]);
+}
+
+interface ProbeReport {
+  resolved?: unknown;
+  rejected?: { name?: string; code?: string; message: string; stack: string; isError: boolean };
+  classes?: Record<string, { name?: string; code?: string; isError?: boolean; constructionFailed?: string }[]>;
+}
+
+/** Loads a function's built bundle in a fresh `node` (helpers/probeBundle.cjs) with exactly `env`. */
+function probeBundle(dir: string, env: Record<string, string>): Promise<ProbeReport> {
+  return new Promise((ok, fail) =>
+    execFile(process.execPath, [join(__dirname, 'helpers', 'probeBundle.cjs')], { cwd: dir, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, out, err) =>
+      error ? fail(new Error(`${error.message}\n${err}`)) : ok(JSON.parse(out.split('@@PROBE@@')[1]) as ProbeReport),
+    ),
+  );
 }
 
 describe('PdfExportStack (synthesized)', () => {
@@ -51,9 +104,11 @@ describe('PdfExportStack (synthesized)', () => {
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'pdf-export-cdk-'));
     const started = Date.now();
-    const app = new App({ outdir, builtinCloudFormationValidation: false, context: { [RESULT_WRITER_V2_FLAG]: true } });
-    // As `npx cdk synth` offline: a region (the CLI's default) but no account, so ARNs carry <AWS::AccountId>.
-    stack = new PdfExportStack(app, 'PdfExportTest', { env: { region: 'eu-central-1' } });
+    // As `npx cdk synth` runs the app: the CLI's CDK_DEFAULT_* set, nothing pinned. cdk-nag runs below.
+    ({ stack } = createApp({
+      environment: CLI_ENVIRONMENT,
+      appProps: { outdir, builtinCloudFormationValidation: false, context: { [RESULT_WRITER_V2_FLAG]: true, 'pdf-export:stackName': 'PdfExportTest', 'pdf-export:nag': 'false' } },
+    }));
     template = Template.fromStack(stack);
     synthMs = Date.now() - started;
     resources = template.toJSON().Resources as Record<string, Resource>;
@@ -65,6 +120,17 @@ describe('PdfExportStack (synthesized)', () => {
   it('synthesizes offline in reasonable time', () => {
     expect(synthMs).toBeLessThan(120_000);
     expect(existsSync(join(outdir, 'PdfExportTest.template.json'))).toBe(true);
+  });
+
+  it('is environment-agnostic although the CLI set CDK_DEFAULT_REGION and CDK_DEFAULT_ACCOUNT', () => {
+    expect(Token.isUnresolved(stack.region)).toBe(true);
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    const text = readFileSync(join(outdir, 'PdfExportTest.template.json'), 'utf8');
+    // Asset bucket, IAM and Lambda permission ARNs, ApiUrl: all through AWS::Region / AWS::AccountId.
+    expect(text).not.toContain(CLI_ENVIRONMENT.CDK_DEFAULT_REGION);
+    expect(text).not.toContain(CLI_ENVIRONMENT.CDK_DEFAULT_ACCOUNT);
+    expect(text.match(/\b(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d\b/g) ?? []).toEqual([]);
+    expect(JSON.stringify(template.toJSON())).toContain('{"Ref":"AWS::Region"}');
   });
 
   describe('bucket', () => {
@@ -188,8 +254,8 @@ describe('PdfExportStack (synthesized)', () => {
     it('sets only variables of the configuration table, each to a value the functions accept', () => {
       for (const [id, f] of ofType('AWS::Lambda::Function')) {
         const variables = f.Properties.Environment.Variables as Record<string, unknown>;
-        // NODE_OPTIONS is Node's own; every other name must be one the service reads.
-        const unknown = Object.keys(variables).filter((name) => name !== 'NODE_OPTIONS' && specOf(name) === undefined);
+        // Every name must be one the service reads (so no NODE_OPTIONS: see the source maps test).
+        const unknown = Object.keys(variables).filter((name) => specOf(name) === undefined);
         expect({ id, unknown }).toEqual({ id, unknown: [] });
         // Literal values (not references resolved at deploy time) pass the service's own checks.
         const literals = Object.fromEntries(Object.entries(variables).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
@@ -209,7 +275,9 @@ describe('PdfExportStack (synthesized)', () => {
       }
       const code = readFileSync(join(http, 'index.js'), 'utf8');
       expect(code).toMatch(/require\("@sparticuz\/chromium"\)/);
-      expect(code).not.toContain('chromium.br');
+      // @sparticuz/chromium's own code and brotli files are not inlined (the service's unpack code may name chromium.br).
+      expect(code).not.toMatch(/AWS_LAMBDA_JS_RUNTIME|give your browser a new look/);
+      expect(code.length).toBeLessThan(10 * 2 ** 20);
       expect(existsSync(join(assetDir(fn('batchGroupFunction'), 'Code'), 'templates', 'county-annual-report', 'template.html'))).toBe(true);
       expect(existsSync(join(assetDir(fn('finalizeFunction'), 'Code'), 'templates'))).toBe(false);
     });
@@ -227,6 +295,27 @@ describe('PdfExportStack (synthesized)', () => {
           ),
         );
         expect(loaded).toBe('function');
+      }
+    });
+
+    it('reserves concurrency for the API function only, so a batch cannot take the whole pool', () => {
+      expect(DEFAULT_API_RESERVED_CONCURRENCY).toBeGreaterThanOrEqual(1);
+      expect(fn('httpFunction').Properties.ReservedConcurrentExecutions).toBe(DEFAULT_API_RESERVED_CONCURRENCY);
+      // The batch is bounded by the Distributed Map's MaxConcurrency instead; the others are small.
+      for (const name of ['batchGroupFunction', 'finalizeFunction', 'batchApiFunction'] as const) {
+        expect({ name, reserved: fn(name).Properties.ReservedConcurrentExecutions }).toEqual({ name, reserved: undefined });
+      }
+    });
+
+    it('ships each bundle with its source map, without sources, and never loads it (no --enable-source-maps)', () => {
+      for (const name of ['httpFunction', 'batchGroupFunction', 'finalizeFunction', 'batchApiFunction'] as const) {
+        expect({ name, NODE_OPTIONS: fn(name).Properties.Environment.Variables.NODE_OPTIONS }).toEqual({ name, NODE_OPTIONS: undefined });
+        const dir = assetDir(fn(name), 'Code');
+        expect(readFileSync(join(dir, 'index.js'), 'utf8').trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
+        const map = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown; mappings: string };
+        expect({ name, sourcesContent: map.sourcesContent }).toEqual({ name, sourcesContent: undefined });
+        expect(map.sources.some((source) => /lambda\/src\/entrypoints\/\w+\.ts$/.test(source))).toBe(true);
+        expect(map.mappings.length).toBeGreaterThan(100_000);
       }
     });
 
@@ -406,9 +495,164 @@ describe('PdfExportStack (synthesized)', () => {
       expect(definition.TimeoutSeconds).toBe(6 * 3600);
     });
 
+    it('is valid Amazon States Language, Distributed Map fields included (asl-validator)', () => {
+      const [, machine] = ofType('AWS::StepFunctions::StateMachine')[0];
+      const asl = deployedDefinition(machine.Properties.DefinitionString, resources);
+      const check = (d: unknown): ReturnType<typeof aslValidator> => aslValidator(structuredClone(d), { checkPaths: true, checkArn: true });
+      expect(check(asl).errors).toEqual([]);
+      expect(check(asl).isValid).toBe(true);
+      // The validator does read the map's ItemReader, ItemBatcher and ResultWriter: each broken, it objects.
+      const broken: [string, (d: Record<string, any>) => void][] = [
+        ['batch input over 256 KiB', (d) => (d.States.RenderJsonlItems.ItemBatcher.MaxInputBytesPerBatch = 300 * 1024)],
+        ['negative group size', (d) => (d.States.RenderCsvItems.ItemBatcher.MaxItemsPerBatch = -1)],
+        ['ResultWriter without Resource', (d) => delete d.States.RenderCsvItems.ResultWriter.Resource],
+        ['ItemReader without Resource', (d) => delete d.States.RenderJsonlItems.ItemReader.Resource],
+        ['distributed map without ExecutionType', (d) => delete d.States.RenderJsonlItems.ItemProcessor.ProcessorConfig.ExecutionType],
+        ['group task whose Resource is no ARN', (d) => (Object.values(d.States.RenderJsonlItems.ItemProcessor.States as Record<string, any>)[0].Resource = 'render-group')],
+        ['Next to a missing state', (d) => (d.States.RenderCsvItems.Next = 'WriteManifests')],
+      ];
+      for (const [what, breakIt] of broken) {
+        const copy = structuredClone(asl);
+        breakIt(copy);
+        expect({ what, isValid: check(copy).isValid }).toEqual({ what, isValid: false });
+      }
+    });
+
     it('keeps the ResultWriterV2 feature flag on in cdk.json', () => {
       const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
       expect(cdkJson.context[RESULT_WRITER_V2_FLAG]).toBe(true);
+    });
+  });
+
+  describe('error names in the built bundles (what Step Functions matches Retry rules against)', () => {
+    let tasks: { name: string; resource: string; errorNames: string[] }[];
+    let layerDir: string;
+    let work: string;
+    /** Function logical id → its Task's non-AWS error names. */
+    const customNames = (): Map<string, string[]> =>
+      new Map(
+        tasks
+          .map((t) => [/^<(.+)\.Arn>$/.exec(t.resource)?.[1] ?? t.resource, t.errorNames.filter((n) => n !== 'States.ALL' && !AWS_ERROR_NAME.test(n))] as const)
+          .filter(([, names]) => names.length > 0),
+      );
+    /** The environment the template gives the function, with S3 at `endpoint` and the layer where Node finds it. */
+    const lambdaEnv = (logicalId: string, endpoint: string): Record<string, string> => {
+      const variables = resources[logicalId].Properties.Environment.Variables as Record<string, unknown>;
+      return {
+        PATH: process.env.PATH ?? '',
+        HOME: work,
+        ...Object.fromEntries(Object.entries(variables).filter(([, v]) => typeof v === 'string')),
+        NODE_PATH: join(layerDir, 'nodejs', 'node_modules'),
+        FONTCONFIG_FILE: join(layerDir, 'fonts', 'fonts.conf'),
+        TEMPLATES_DIR: join(assetDir(resources[logicalId], 'Code'), 'templates'),
+        REPORTS_BUCKET: 'probe-bucket',
+        S3_ENDPOINT: endpoint,
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_REGION: 'us-east-1',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'probe',
+        AWS_SECRET_ACCESS_KEY: 'probe',
+        POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+      };
+    };
+    const groupEvent = (): unknown => ({
+      Items: [{ id: 'qinglan', data: projectTemplates().get('county-annual-report').sampleData.qinglan }],
+      BatchInput: { template: 'county-annual-report', batchId: 'probe-batch' },
+    });
+    const finalizeEvent = {
+      batchId: 'probe-batch',
+      template: 'county-annual-report',
+      itemsKey: 'batches/county-annual-report/probe-batch/input/items.jsonl',
+      format: 'jsonl',
+      zip: true,
+      execution: { startedAt: '2026-12-06T00:00:00.000Z' },
+    };
+
+    beforeAll(() => {
+      const [, machine] = ofType('AWS::StepFunctions::StateMachine')[0];
+      tasks = tasksOf(JSON.parse(flatten(machine.Properties.DefinitionString)).States as Record<string, any>);
+      layerDir = assetDir(ofType('AWS::Lambda::LayerVersion')[0][1], 'Content');
+      work = mkdtempSync(join(tmpdir(), 'pdf-export-probe-'));
+    });
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+    it('retries the render group on the service\'s ChromiumError and StorageError, and finalize on transient S3 errors', () => {
+      const names = customNames();
+      expect(names.get(logicalId(stack.batchGroupFunction.function))).toEqual(expect.arrayContaining(['ChromiumError', 'StorageError']));
+      expect(names.get(logicalId(stack.finalizeFunction.function))).toEqual(expect.arrayContaining([...TRANSIENT_S3_ERRORS]));
+    });
+
+    it('the bundled BatchRender fails with a ChromiumError by that name when Chromium cannot start, and its stack maps back with the shipped map', async () => {
+      const id = logicalId(stack.batchGroupFunction.function);
+      const dir = assetDir(resources[id], 'Code');
+      // S3 answers "no such object" (nothing stored yet), so the group gets as far as starting Chromium.
+      const s3 = await startFakeS3({ status: 404, code: 'NoSuchKey' });
+      let report: ProbeReport;
+      try {
+        report = await probeBundle(dir, { ...lambdaEnv(id, s3.endpoint), CHROMIUM_PACK_DIR: join(work, 'no-chromium-here'), PROBE_EVENT: JSON.stringify(groupEvent()) });
+      } finally {
+        await s3.close();
+      }
+      // Lambda reports error.name as the error type, which Step Functions matches against ErrorEquals.
+      expect(report.rejected).toMatchObject({ name: 'ChromiumError', code: 'CHROMIUM_FAILED', isError: true });
+      expect(customNames().get(id)).toContain(report.rejected!.name);
+
+      // What CloudWatch shows (no --enable-source-maps): positions in index.js, which the shipped map
+      // turns back into the TypeScript source with the tool docs/deploy.md §8 documents.
+      const stackLines = report.rejected!.stack.split('\n');
+      expect(stackLines[1]).toContain(`${join(dir, 'index.js')}:`);
+      const mapped = execFileSync(process.execPath, [join(root, 'infra', 'tools', 'map-stack.mjs'), join(dir, 'index.js.map')], { input: report.rejected!.stack, encoding: 'utf8' });
+      const mappedLines = mapped.split('\n');
+      expect(mappedLines[0]).toBe(stackLines[0]);
+      expect(mappedLines[1]).toMatch(/^\s+at .*\blambda\/src\/[\w/]+\.ts:\d+:\d+\)?$/);
+      expect(mapped).not.toContain('index.js:');
+    });
+
+    it('every non-AWS name in the definition\'s Retry and Catch rules is one its function\'s bundle really throws', async () => {
+      // How to make each function's bundle meet S3 trouble, and the answer behind each transient name.
+      const s3Events: Record<string, unknown> = { [logicalId(stack.finalizeFunction.function)]: finalizeEvent, [logicalId(stack.batchGroupFunction.function)]: groupEvent() };
+      const s3Answers: Record<string, FakeS3Answer> = {
+        InternalError: { status: 500, code: 'InternalError' },
+        ServiceUnavailable: { status: 503, code: 'ServiceUnavailable' },
+        SlowDown: { status: 503, code: 'SlowDown' },
+        RequestTimeout: { status: 400, code: 'RequestTimeout' },
+        TimeoutError: 'reset',
+      };
+      const thrown: Record<string, string> = {};
+      const expected: Record<string, string> = {};
+      await Promise.all(
+        [...customNames()].map(async ([id, names]) => {
+          const dir = assetDir(resources[id], 'Code');
+          for (const name of names) expected[`${id}: ${name}`] = name;
+          // 1. The service's own errors (lambda/src/core/errors.ts): the class that kept this name.
+          const { classes = {} } = await probeBundle(dir, { ...lambdaEnv(id, 'http://127.0.0.1:9'), PROBE_CLASSES: names.join(',') });
+          const rest: string[] = [];
+          for (const name of names) {
+            const own = (classes[name] ?? []).find((c) => c.name === name && typeof c.code === 'string' && c.isError);
+            if (own) thrown[`${id}: ${name}`] = own.name!;
+            else rest.push(name);
+          }
+          // 2. S3's: the handler against a stand-in S3 giving that answer (after the SDK's own retries).
+          await Promise.all(
+            rest.map(async (name) => {
+              const answer = s3Answers[name];
+              if (answer === undefined || s3Events[id] === undefined) {
+                thrown[`${id}: ${name}`] = '(nothing in the bundle throws this name)';
+                return;
+              }
+              const s3 = await startFakeS3(answer);
+              try {
+                const report = await probeBundle(dir, { ...lambdaEnv(id, s3.endpoint), PROBE_EVENT: JSON.stringify(s3Events[id]) });
+                thrown[`${id}: ${name}`] = report.rejected?.name ?? `(resolved: ${JSON.stringify(report.resolved).slice(0, 200)})`;
+              } finally {
+                await s3.close();
+              }
+            }),
+          );
+        }),
+      );
+      expect(thrown).toEqual(expected);
+      expect(Object.keys(expected).length).toBeGreaterThanOrEqual(2 + TRANSIENT_S3_ERRORS.length);
     });
   });
 
@@ -449,7 +693,7 @@ describe('PdfExportStack (synthesized)', () => {
 
     it('outputs the API URL, bucket and state machine', () => {
       const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-      expect(flatten(outputs.ApiUrl.Value)).toMatch(/^https:\/\/<.+>\.execute-api\.eu-central-1\.<AWS::URLSuffix>\/$/);
+      expect(flatten(outputs.ApiUrl.Value)).toMatch(/^https:\/\/<.+>\.execute-api\.<AWS::Region>\.<AWS::URLSuffix>\/$/);
       expect(outputs.BucketName.Value).toEqual({ Ref: logicalId(stack.reportBucket.bucket) });
       expect(outputs.StateMachineArn.Value).toEqual({ Ref: logicalId(stack.batch.stateMachine) });
     });

@@ -116,12 +116,21 @@ describe('runBatch', () => {
     ]);
     expect(outcome.results[1].error?.details.map((d) => d.path)).toContain('/year');
 
-    sink.failWith = new StorageError('The report storage is unavailable; try again later.');
-    const storing = await runBatch({ templateId: TEMPLATE, items: items.slice(0, 1), renderers: [reports], sink });
-    expect(storing.results[0]).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'STORAGE_FAILED' } });
     sink.failWith = new TypeError('boom');
     const bug = await runBatch({ templateId: TEMPLATE, items: items.slice(0, 1), renderers: [reports], sink });
     expect(bug.results[0].error).toEqual({ code: 'INTERNAL_ERROR', message: expect.stringMatching(/unexpectedly \(boom\)/), details: [] });
+  });
+
+  it('fails as a whole when the store is unavailable, so a remote group is retried, leaving the rest not done', async () => {
+    const sink = new MemorySink();
+    const unavailable = new StorageError('The report storage is unavailable; try again later.');
+    sink.failWith = unavailable;
+    const done: string[] = [];
+    await expect(
+      runBatch({ templateId: TEMPLATE, items, renderers: [reports], sink, onItemDone: (result) => void done.push(result.status) }),
+    ).rejects.toBe(unavailable);
+    expect(done[0]).toBe('failed');
+    expect(done.slice(1).every((status) => status === 'not_done')).toBe(true);
   });
 
   it('fails as a whole, printing nothing, when the browsers cannot start', async () => {

@@ -10,6 +10,17 @@ import { BATCHES_PREFIX } from '../../../lambda/src/core/storageLayout';
 /** The feature flag without which CDK silently drops `resultWriterV2` (docs/architecture.md). */
 export const RESULT_WRITER_V2_FLAG = '@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2';
 
+/**
+ * The error names (Lambda's error type, i.e. the thrown error's `name`) of a passing S3 problem
+ * in the finalize function, whose S3 errors are the SDK's own (lambda/src/storage/S3BatchObjects.ts):
+ * after the SDK's own three attempts it names an error by the S3 error code (5xx, throttling, a
+ * request S3 timed out) or `TimeoutError` (connection reset, socket timeout). Never
+ * `S3ServiceException`, the SDK's class, which the Retry rule named before and so never matched.
+ * test/infra/stack.test.ts makes the bundled finalize function throw each of these against a
+ * stand-in S3.
+ */
+export const TRANSIENT_S3_ERRORS: readonly string[] = ['InternalError', 'ServiceUnavailable', 'SlowDown', 'RequestTimeout', 'TimeoutError'];
+
 export interface BatchWorkflowProps {
   /** The service bucket: items are read from and results written to `batches/…` in it. */
   readonly bucket: s3.IBucket;
@@ -99,7 +110,7 @@ export class BatchWorkflow extends Construct {
       payloadResponseOnly: true,
       resultPath: '$.manifest',
     });
-    finalize.addRetry({ errors: ['Sandbox.Timedout', 'Runtime.ExitError', 'Lambda.Unknown', 'S3ServiceException'], maxAttempts: 2, interval: Duration.seconds(10), backoffRate: 2 });
+    finalize.addRetry({ errors: ['Sandbox.Timedout', 'Runtime.ExitError', 'Lambda.Unknown', ...TRANSIENT_S3_ERRORS], maxAttempts: 2, interval: Duration.seconds(10), backoffRate: 2 });
     const outcome = new sfn.Choice(this, 'MapFailed')
       .when(
         sfn.Condition.isPresent('$.mapError'),
@@ -129,6 +140,8 @@ export class BatchWorkflow extends Construct {
         retryOnServiceExceptions: true,
       });
       // A crashed or timed-out group is tried again; PDFs it already stored are skipped.
+      // ChromiumError and StorageError are the service's own names (lambda/src/core/errors.ts),
+      // which survive bundling only through esbuild's keepNames (ServiceFunction).
       renderGroup.addRetry({
         errors: ['Sandbox.Timedout', 'Runtime.ExitError', 'Lambda.Unknown', 'ChromiumError', 'StorageError', 'Lambda.TooManyRequestsException'],
         maxAttempts: 2,

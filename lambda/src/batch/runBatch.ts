@@ -16,7 +16,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { reportInputHash } from '../core/contentHash';
-import { ChromiumError, isPdfExportError } from '../core/errors';
+import { ChromiumError, StorageError, isPdfExportError } from '../core/errors';
 import type { PreparedReport, RenderedReport, ReportRenderer } from '../core/ReportRenderer';
 import type { BatchItem } from './BatchItem';
 import { buildManifest, type BatchItemError, type BatchManifest, type ManifestItem } from './BatchManifest';
@@ -206,6 +206,13 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchOutcome> 
       const stored = await sink.store(item, report);
       return { ...base, status: 'ok', stored, inputHash, attempts, ms: elapsed() };
     } catch (error) {
+      // The store being unavailable is no fault of this item, and would fail every other one the
+      // same way: the run stops and fails as a whole, so a remote group is retried (Step Functions
+      // retries StorageError) and skips on its retry what it had stored.
+      if (error instanceof StorageError) {
+        fatal ??= { error };
+        stopped = true;
+      }
       // A browser that dies once the run is stopping (Ctrl-C reaches Chromium too; a Lambda out of
       // time) says nothing about the item: it is not done, and the next run renders it.
       const status = error instanceof ChromiumError && options.mayStart && !options.mayStart() ? 'not_done' : 'failed';

@@ -2,7 +2,20 @@
  * Runs the batch state machine's synthesized ASL locally, state by state, against a real
  * S3-compatible server and the real Lambda handlers: as far as a machine without AWS can exercise
  * the definition. It interprets exactly the subset the batch definition uses and fails loudly on
- * anything else, so a change to the definition cannot silently skip the emulation:
+ * anything else, so a change to the definition cannot silently skip the emulation.
+ *
+ * Why it is kept beside asl-validator (test/infra/stack.test.ts) and the Lambda sandbox run
+ * (test/lambda/): the validator only checks that the definition is well-formed ASL, and the
+ * sandbox runs each function's bundle on events written by hand. Neither checks the *data flow
+ * the definition wires between states*, which only running it shows: that CheckInput refuses
+ * what it should; that RecordStart's States.Format yields the ResultWriter prefix the finalize
+ * function reads; that the ItemBatcher's BatchInput and groups reach the render Lambda in the
+ * shape it parses; that ResultWriter output (as Step Functions documents it), `$.map` or the
+ * Catch's `$.mapError` reach finalize as it expects; and that ToleratedFailurePercentage and the
+ * MapFailed choice end the execution FAILED. It does not prove error names survive bundling
+ * (handlers run from source here): stack.test.ts checks that on the built bundles.
+ *
+ * What it interprets:
  *
  * - Choice (And, IsString, IsPresent, StringEquals, StringMatches), Pass (Parameters, ResultPath),
  *   Task (a Lambda ARN as Resource, Retry, ResultPath), Succeed, Fail (ErrorPath, CausePath);
