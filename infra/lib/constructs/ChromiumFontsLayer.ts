@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { brotliDecompressSync, gzipSync } from 'node:zlib';
 import { AssetHashType, DockerImage, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
@@ -32,7 +33,7 @@ export interface ChromiumFontsLayerProps {
 
 const FONT_FILE = /\.(ttf|otf|ttc)$/i;
 /** Bump when the layer's layout changes, so the asset is rebuilt. */
-const LAYOUT_VERSION = '3';
+const LAYOUT_VERSION = '4';
 /** Written by scripts/build-fonts.mjs beside fonts.conf; the service refuses characters outside it. */
 const COVERAGE_FILE = 'glyph-coverage.json';
 
@@ -47,7 +48,8 @@ function listFonts(dir: string | undefined): string[] {
 /**
  * One Lambda layer with everything Chromium needs at run time:
  *
- *   /opt/chromium/*.br                           @sparticuz/chromium's brotli files (its `bin/`)
+ *   /opt/chromium/chromium.gz                    the Chromium binary, recompressed with gzip -9
+ *   /opt/chromium/al2023.tar.br                  the package's Amazon Linux 2023 libraries
  *   /opt/nodejs/node_modules/@sparticuz/chromium the package's JS (one esbuild file, with its
  *                                                two dependencies inlined), so `require` resolves
  *   /opt/fonts/*.ttf, /opt/fonts/fonts.conf      the open CJK stand-ins, each split into a GB 2312
@@ -58,8 +60,14 @@ function listFonts(dir: string | undefined): string[] {
  *                                                refuses data with any other (fonts/README.md)
  *   /opt/fonts/licensed/*                        an office's licensed fonts (optional)
  *
- * Functions using it set CHROMIUM_PACK_DIR=/opt/chromium and FONTCONFIG_FILE=/opt/fonts/fonts.conf
- * (`chromium.executablePath('/opt/chromium')` unpacks the binary into /tmp once per container).
+ * Functions using it set CHROMIUM_PACK_DIR=/opt/chromium and FONTCONFIG_FILE=/opt/fonts/fonts.conf;
+ * lambda/src/chromium/unpackChromium.ts unpacks the binary into /tmp once per container.
+ *
+ * Why gzip for the binary: unpacking it is most of a cold start. Streamed to a tmpfs on one core
+ * (2026-12-06), the package's brotli file (63.6 MB) takes ~1.4 s, the same binary as gzip -9
+ * (87.2 MB) ~0.5 s; the layer grows by ~24 MB (within Lambda's 250 MB for function + layers).
+ * The package's fonts and SwiftShader are left out: the service prints with its own fonts and no
+ * GPU. The recompression (~10 s) is cached in build/layer-chromium, keyed by the brotli file.
  *
  * Built at synth time by a local bundling step (no Docker, no network): copies the brotli files,
  * bundles the package's JS with esbuild, and runs scripts/build-fonts.mjs with `/opt/fonts` paths
@@ -69,7 +77,7 @@ function listFonts(dir: string | undefined): string[] {
  * so an unchanged layer is not uploaded again.
  */
 export class ChromiumFontsLayer extends Construct {
-  /** Where the layer puts @sparticuz/chromium's brotli files: the CHROMIUM_PACK_DIR to set. */
+  /** Where the layer puts Chromium's compressed files: the CHROMIUM_PACK_DIR to set. */
   static readonly CHROMIUM_PACK_DIR = '/opt/chromium';
   /** The fontconfig file to set as FONTCONFIG_FILE. */
   static readonly FONTCONFIG_FILE = '/opt/fonts/fonts.conf';
@@ -142,6 +150,21 @@ export class ChromiumFontsLayer extends Construct {
     return hash.digest('hex');
   }
 
+  /** The binary of `brotliFile` as gzip -9, made once and kept in build/layer-chromium (see the class comment for why). */
+  static gzippedChromium(brotliFile: string): string {
+    const info = statSync(brotliFile);
+    const cacheDir = join(PATHS.root, 'build', 'layer-chromium');
+    const cached = join(cacheDir, `chromium-${info.size}-${Math.round(info.mtimeMs)}.gz`);
+    if (!existsSync(cached)) {
+      mkdirSync(cacheDir, { recursive: true });
+      const gzipped = gzipSync(brotliDecompressSync(readFileSync(brotliFile)), { level: 9 });
+      // Written under another name first: an interrupted synth must not leave a truncated cache.
+      writeFileSync(`${cached}.partial`, gzipped);
+      renameSync(`${cached}.partial`, cached);
+    }
+    return cached;
+  }
+
   /** The templates' font stacks as JSON, read by scripts/build-fonts.mjs itself (~0.1 s). */
   static fontStacks(templatesDir: string): string {
     const script = `import { templateFontStacks } from ${JSON.stringify(pathToFileURL(PATHS.buildFontsScript).href)};
@@ -153,9 +176,8 @@ export class ChromiumFontsLayer extends Construct {
   static assemble(outputDir: string, chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): void {
     const packDir = join(outputDir, 'chromium');
     mkdirSync(packDir, { recursive: true });
-    for (const name of readdirSync(join(chromiumDir, 'bin'))) {
-      if (name.endsWith('.br')) copyFileSync(join(chromiumDir, 'bin', name), join(packDir, name));
-    }
+    copyFileSync(ChromiumFontsLayer.gzippedChromium(join(chromiumDir, 'bin', 'chromium.br')), join(packDir, 'chromium.gz'));
+    copyFileSync(join(chromiumDir, 'bin', 'al2023.tar.br'), join(packDir, 'al2023.tar.br'));
 
     // The package's CommonJS build with follow-redirects and tar-fs inlined: one file, no tree to copy.
     const pkgOut = join(outputDir, 'nodejs', 'node_modules', '@sparticuz', 'chromium');
