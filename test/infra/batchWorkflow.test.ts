@@ -34,7 +34,7 @@ import { executionArnOf } from '../../lambda/src/stepFunctions/StepFunctionsClie
 import { XLSX_MEDIA_TYPE } from '../../lambda/src/batch/readWorkbook';
 import { writeWorkbook } from '../../lambda/src/batch/writeWorkbook';
 import { projectTemplates, testApp } from '../helpers/app';
-import { readZip } from './helpers/readZip';
+import { readZip } from '../helpers/readZip';
 import { runExecution, type ExecutionRecord } from './helpers/stepFunctionsEmulator';
 
 const root = resolve(__dirname, '..', '..');

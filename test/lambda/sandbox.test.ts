@@ -23,7 +23,7 @@ import { compact, pdfFonts, pdfText } from '../helpers/pdfTools';
 import { generateCounties, type SyntheticCounty } from '../helpers/syntheticCounties';
 import { LambdaSandbox, LAMBDA_UID, type InvokeResult } from './helpers/lambdaSandbox';
 import { SANDBOX_BUCKET, SANDBOX_REGION, startSandboxedService, type SandboxedService } from './helpers/sandboxedService';
-import { zipEntries } from './helpers/zipEntries';
+import { readZip } from '../helpers/readZip';
 
 const TEMPLATE = 'county-annual-report';
 type Item = SyntheticCounty<Record<string, any>>;
@@ -367,7 +367,7 @@ describe('batch: POST /batches → groups (BatchRender) → finalize → GET /ba
       [items[2].id, 'failed', 'VALIDATION_FAILED'],
       [items[3].id, 'ok', null],
     ]);
-    const entries = zipEntries(await service.getObject(zipKey(batch)));
+    const entries = readZip(await service.getObject(zipKey(batch)));
     expect(entries.map((e) => e.name)).toEqual([`${items[0].id}.pdf`, `${items[1].id}.pdf`, `${items[3].id}.pdf`, 'manifest.json']);
     for (const entry of entries.slice(0, 3)) expect(sha256(entry.data)).toBe(manifest.items.find((i) => i.file === entry.name)!.sha256);
 
@@ -380,7 +380,7 @@ describe('batch: POST /batches → groups (BatchRender) → finalize → GET /ba
     expect(answer).toMatchObject({ batchId, status: 'succeeded', total: 4, succeeded: 3, failed: 1 });
     const zip = await fetch(answer.zip.url);
     expect(zip.status).toBe(200);
-    expect(zipEntries(Buffer.from(await zip.arrayBuffer())).map((e) => e.name)).toContain('manifest.json');
+    expect(readZip(Buffer.from(await zip.arrayBuffer())).map((e) => e.name)).toContain('manifest.json');
   });
 });
 
