@@ -4,12 +4,15 @@
  * then every sample printed by the real Chromium and read back from the PDF: fonts embedded as
  * CID TrueType (never Type 3), no template syntax or broken value in the text, the page count
  * within view.json's declared range, and no word outside the page's margins. The same for the
- * longest report each schema allows, so a schema's bounds and a template's layout agree.
+ * longest report each schema allows, so a schema's bounds and a template's layout agree; and
+ * every template's Excel data sheet gives its data back as it was, tables and notes included.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '../../lambda/src/compose';
+import { parseBatchItems } from '../../lambda/src/batch/parseBatchItems';
+import { writeWorkbook } from '../../lambda/src/batch/writeWorkbook';
 import { requireTemplatesDir } from '../../lambda/src/config/loadConfig';
 import { lintSchema } from '../../lambda/src/core/lintSchema';
 import { TemplateStore } from '../../lambda/src/core/TemplateStore';
@@ -54,6 +57,19 @@ describe('every template folder', () => {
     for (const sample of template.samples) expect({ sample, problems: template.check(template.sampleData[sample]) }).toEqual({ sample, problems: [] });
     expect(template.pages).toEqual({ min: expect.any(Number), max: expect.any(Number) });
   });
+});
+
+describe('every template in Excel', () => {
+  it.each(templates.map((t) => [t.id]))('%s: its data sheet, filled with every sample and the longest report, reads back as the same data', async (id) => {
+    const template = projectTemplates().get(id);
+    const rows = [
+      ...template.samples.map((sample) => ({ id: sample, data: template.sampleData[sample] })),
+      { id: 'longest', data: extremeReport(id) },
+    ];
+    const sheet = await writeWorkbook(template, rows, { maxRows: 100 });
+    const items = parseBatchItems(sheet, 'xlsx', template.schema, { workbook: { maxBytes: 64 * 1024 * 1024, maxUnzippedBytes: 512 * 1024 * 1024, maxRows: 100 } });
+    expect(items.map((item) => ({ id: item.id, problem: item.problem?.message, data: item.data }))).toEqual(rows.map((row) => ({ id: row.id, problem: undefined, data: row.data })));
+  }, 60_000);
 });
 
 describe('every sample of every template, printed by the real Chromium', () => {

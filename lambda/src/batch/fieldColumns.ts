@@ -207,6 +207,69 @@ function uniqueHeaders(drafts: readonly Draft[]): string[] {
   return headers;
 }
 
+/**
+ * Columns for the rows of the schema's tables (lists of groups: `indicators`, each row
+ * `{name, unit, value}`), which have no one-cell spelling: one column per row and field, headed by
+ * its dotted path (`indicators.0.name`, 0-based like JSON), which reading takes as written.
+ * `rowsOf(path)` says how many rows to give a table (the data's longest, at least its minItems);
+ * the title says it in Chinese (`主要经济指标 第1行 指标名称`). Nested groups inside a row, and
+ * lists inside a row, are left to JSON input.
+ */
+export function tableColumns(schema: SchemaNode, rowsOf: (path: string) => number): FieldColumn[] {
+  const columns: FieldColumn[] = [];
+  const walk = (node: SchemaNode, segments: string[], groups: string[], required: boolean, depth: number): void => {
+    if (depth > 16) return;
+    const properties = isObject(node.properties) ? node.properties : {};
+    const requiredKeys = Array.isArray(node.required) ? node.required : [];
+    for (const key of Object.keys(properties)) {
+      const child = resolveRefs(properties[key], schema);
+      if (!child) continue;
+      const path = [...segments, key];
+      const isRequired = required && requiredKeys.includes(key);
+      const title = textOf(child.title) ?? key;
+      if (isGroupNode(child) && !isListNode(child)) {
+        walk(child, path, [...groups, title], isRequired, depth + 1);
+        continue;
+      }
+      if (!isListNode(child)) continue;
+      const items = resolveRefs(child.items, schema);
+      if (!items || !isGroupNode(items) || isListNode(items) || !isObject(items.properties)) continue;
+      const minItems = typeof child.minItems === 'number' ? child.minItems : 0;
+      const maxItems = typeof child.maxItems === 'number' ? child.maxItems : Infinity;
+      const rows = Math.min(maxItems, Math.max(minItems, rowsOf(path.join('.'))));
+      const itemRequired = Array.isArray(items.required) ? items.required : [];
+      for (let row = 0; row < rows; row++) {
+        for (const [leafKey, raw] of Object.entries(items.properties)) {
+          const leaf = resolveRefs(raw, schema);
+          if (!leaf || isGroupNode(leaf) || isListNode(leaf)) continue;
+          const segmentsOfCell = [...path, String(row), leafKey];
+          const dotted = segmentsOfCell.join('.');
+          const unit = textOf(leaf['x-unit']);
+          columns.push(
+            Object.freeze({
+              path: dotted,
+              segments: segmentsOfCell,
+              pointer: `/${segmentsOfCell.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
+              header: dotted,
+              title: `${title} 第${row + 1}行 ${baseHeader(textOf(leaf.title) ?? leafKey, unit)}`,
+              groups,
+              description: textOf(leaf.description),
+              unit,
+              kind: valueKindOf(leaf),
+              entry: undefined,
+              required: isRequired && row < minItems && itemRequired.includes(leafKey),
+              bounds: boundsOf(leaf),
+            }),
+          );
+        }
+      }
+    }
+  };
+  const root = resolveRefs(schema, schema);
+  if (root) walk(root, [], [], true, 0);
+  return columns;
+}
+
 /** Edit distance, for "did you mean" in messages about misspelt headers. */
 function distance(a: string, b: string): number {
   const x = [...a];

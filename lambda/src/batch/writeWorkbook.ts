@@ -20,7 +20,7 @@
  * not pay its ~0.3 s load.
  */
 import type { Cell, Workbook, Worksheet } from 'exceljs';
-import { columnLetter, fieldColumns, ID_HEADER, rangeText, type FieldColumn } from './fieldColumns';
+import { columnLetter, fieldColumns, ID_HEADER, rangeText, tableColumns, type FieldColumn } from './fieldColumns';
 import type { SchemaNode } from './schemaNodes';
 
 export interface WorkbookTemplate {
@@ -100,18 +100,66 @@ export function defaultRowId(schema: SchemaNode, data: unknown): string {
   return '1';
 }
 
+/**
+ * A list of texts is one cell joined with 、, unless an entry of the rows written holds a 、 itself
+ * (a note, a sentence): then one column per entry (`notes.0`, `notes.1`…, which reading takes as
+ * the list's entries), so writing and reading the sheet gives the list back as it was.
+ */
+function entryColumns(field: FieldColumn, rows: readonly WorkbookRow[]): FieldColumn[] {
+  if (field.kind !== 'list' || !field.entry) return [field];
+  const lists = rows.map((row) => valueAt(row.data, field.segments)).filter(Array.isArray);
+  if (!lists.some((list) => list.some((entry) => typeof entry === 'string' && entry.includes('、')))) return [field];
+  const count = Math.min(field.bounds.maxItems ?? Infinity, Math.max(field.bounds.minItems ?? 0, ...lists.map((list) => list.length)));
+  return Array.from({ length: count }, (_, i): FieldColumn => {
+    const path = `${field.path}.${i}`;
+    return {
+      ...field,
+      path,
+      segments: [...field.segments, String(i)],
+      pointer: `${field.pointer}/${i}`,
+      header: path,
+      title: `${field.title} 第${i + 1}项`,
+      kind: field.entry!.kind,
+      entry: undefined,
+      required: field.required && i < (field.bounds.minItems ?? 0),
+      bounds: field.entry!.bounds,
+    };
+  });
+}
+
+/**
+ * The data sheet's columns after the id, for these rows: every field, a list of texts as one cell
+ * or one column per entry (entryColumns), then the tables' rows, as many as the longest table of
+ * the rows written (at least the schema's minItems), so every row's data fits and the rows a clerk
+ * must fill are there.
+ */
+export function workbookColumns(schema: SchemaNode, rows: readonly WorkbookRow[]): FieldColumn[] {
+  const rowsOf = (path: string): number =>
+    Math.max(
+      0,
+      ...rows.map((row) => {
+        const list = valueAt(row.data, path.split('.'));
+        return Array.isArray(list) ? list.length : 0;
+      }),
+    );
+  return [...fieldColumns(schema).fields.flatMap((field) => entryColumns(field, rows)), ...tableColumns(schema, rowsOf)];
+}
+
 type Validation = Record<string, unknown>;
+
+/** What a column is called in its note and input message: its header, or for a table's cell (headed by its dotted path) its Chinese title. */
+const nameOf = (field: FieldColumn): string => (field.header === field.path && field.title !== field.path ? field.title : field.header);
 
 function validationOf(field: FieldColumn): Validation {
   const range = rangeText(field);
   const base: Validation = {
     allowBlank: !field.required,
     showInputMessage: true,
-    promptTitle: clip(field.header, PROMPT_TITLE_MAX),
+    promptTitle: clip(nameOf(field), PROMPT_TITLE_MAX),
     prompt: clip([field.description, `范围：${range}`, field.required ? '必填。' : '可不填。'].filter(Boolean).join('\n'), PROMPT_MAX),
     showErrorMessage: true,
     errorStyle: 'stop',
-    errorTitle: clip(field.header, PROMPT_TITLE_MAX),
+    errorTitle: clip(nameOf(field), PROMPT_TITLE_MAX),
     error: clip(`请填写：${range}。`, PROMPT_MAX),
   };
   const { bounds } = field;
@@ -152,7 +200,7 @@ function styleHeader(cell: Cell, required: boolean): void {
 }
 
 function addDataSheet(workbook: Workbook, template: WorkbookTemplate, rows: readonly WorkbookRow[], maxRows: number): Worksheet {
-  const { fields } = fieldColumns(template.schema);
+  const fields = workbookColumns(template.schema, rows);
   const sheet = workbook.addWorksheet(DATA_SHEET, {
     views: [{ state: 'frozen', xSplit: 1, ySplit: 1, topLeftCell: 'B2', activeCell: 'B2' }],
     // Printed, every page repeats the header row and the id column.
@@ -177,7 +225,7 @@ function addDataSheet(workbook: Workbook, template: WorkbookTemplate, rows: read
   fields.forEach((field, i) => {
     const cell = header.getCell(i + 2);
     styleHeader(cell, field.required);
-    cell.note = noteOf([field.header, ...(field.description ? [field.description] : []), `范围：${rangeText(field)}`, field.required ? '必填。' : '可不填。', `字段：${field.path}`]);
+    cell.note = noteOf([nameOf(field), ...(field.description ? [field.description] : []), `范围：${rangeText(field)}`, field.required ? '必填。' : '可不填。', `字段：${field.path}`]);
   });
   for (const row of values) sheet.addRow(row);
 

@@ -8,8 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Command } from 'commander';
 import { batchFormatOf, parseBatchItems } from '../batch/parseBatchItems';
-import { defaultRowId, writeWorkbook, type WorkbookRow } from '../batch/writeWorkbook';
-import { fieldColumns } from '../batch/fieldColumns';
+import { defaultRowId, workbookColumns, writeWorkbook, type WorkbookRow } from '../batch/writeWorkbook';
 import type { App } from '../compose';
 import { InvalidRequestError, LimitExceededError } from '../core/errors';
 import { writeFileAtomic } from '../files/writeFileAtomic';
@@ -70,7 +69,7 @@ async function runSheetCommand(io: CliIo, app: App, templateId: string, opts: Sh
   }
   const bytes = await writeWorkbook(template, rows, { maxRows: limits.maxRows });
   await writeFileAtomic(resolve(opts.output), bytes);
-  const { fields } = fieldColumns(template.schema);
+  const fields = workbookColumns(template.schema, rows);
   const required = fields.filter((f) => f.required).length;
   io.stdout(`${opts.output}: ${fields.length + 1} columns (${required + 1} required), ${what}, ${(bytes.length / 1024).toFixed(0)} KB\n`);
 }
