@@ -5,7 +5,7 @@
  * real files; the small /tmp is a real tmpfs (CI runs as root).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -69,6 +69,15 @@ describe('unpackChromium', () => {
       execFileSync('umount', [small]);
     }
   }, 90_000);
+
+  it('takes over a lock left by a process that died while unpacking, at once', () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(dir, 'chromium.unpack.lock'), dead);
+    const started = Date.now();
+    expect(unpackIn(dir).path).toBe(join(dir, 'chromium'));
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(readdirSync(dir)).not.toContain('chromium.unpack.lock');
+  }, 60_000);
 
   it('names the missing pack folder', () => {
     expect(unpackIn(dir, join(dir, 'no-such-pack')).error?.message).toMatch(/No Chromium pack at .*no-such-pack: set CHROMIUM_PACK_DIR/);

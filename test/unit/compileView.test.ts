@@ -144,6 +144,18 @@ describe('compileView: evaluating', () => {
     expect((error as DataValidationError).details).toEqual([{ path: '/loose', message: expect.stringContaining('amount()') }]);
   });
 
+  it('checks options the schema left untyped when they arrive, naming their own field', () => {
+    const view = compiled({ a: '${join(tags, separator: default(loose, \'、\'))}' });
+    expect(view.render({ ...DATA, loose: '；' }).view.a).toBe('稻谷；小麦；玉米');
+    expect(view.render(DATA).view.a).toBe('稻谷、小麦、玉米');
+    expect(() => view.render({ ...DATA, loose: 5 })).toThrow(DataValidationError);
+    try {
+      view.render({ ...DATA, loose: 5 });
+    } catch (error) {
+      expect((error as DataValidationError).details).toEqual([{ path: '', message: expect.stringContaining('separator: must be a text, got 5') }]);
+    }
+  });
+
   it('never reads inherited properties of the data', () => {
     expect(render({ a: '${default(loose, 0)}' }, { ...DATA, loose: {} }).a).toEqual({});
     expect(render({ a: "${default(name, 'x')}" }, Object.assign(Object.create({ name: 'inherited' }), { ...DATA, name: undefined })).a).toBe('x');
@@ -179,6 +191,10 @@ describe('compileView: refusing a template at load, with the line to look at', (
     [{ c: { chart: 'pie', title: 't', rows: '${tags}' } }, '"rows"', /rows must be a list of \{ "label": …, "value": … \}, but it is a list of strings/],
     [{ c: { chart: 'pie', title: 't', rows: '${rows}', colour: 'red' } }, '"colour"', /"colour" is not a member of a chart/],
     [{ meta: '${name}' }, '"meta": "${name}"', /"meta" is taken/],
+    [{ a: "${change(rate, compare: default(loose, ''))}" }, 'compare: default', /compare must be one of '', '同比', '比上年', written as a literal/],
+    [{ a: '${rank(default(extra.x, 0))}' }, 'rank(default', /rank\(\): place must be an integer, but default\(…\) is a number from -10 to 10 that may have decimals/],
+    [{ a: '${numeral(default(count, -1))}' }, 'numeral(default', /numeral\(\): value takes 0 to 9999, but default\(…\) can be anything from -1 to 100/],
+    [{ c: { chart: 'hbar', title: '${count}', rows: '${rows}' } }, '"title": "${count}"', /a chart's title must be a text, but it is an integer from 0 to 100/],
   ])('%j', (view, needle, message) => {
     const text = file(view);
     const problems = problemsOf(view);

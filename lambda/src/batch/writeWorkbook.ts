@@ -252,8 +252,9 @@ function addDataSheet(workbook: Workbook, template: WorkbookTemplate, rows: read
   return sheet;
 }
 
-function addGuideSheet(workbook: Workbook, template: WorkbookTemplate): void {
-  const { fields } = fieldColumns(template.schema);
+function addGuideSheet(workbook: Workbook, template: WorkbookTemplate, rows: readonly WorkbookRow[]): void {
+  // The data sheet's own columns, so every letter here is the letter there.
+  const fields = workbookColumns(template.schema, rows);
   const sheet = workbook.addWorksheet(GUIDE_SHEET, { pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
   sheet.columns = [{ width: 8 }, { width: 34 }, { width: 36 }, { width: 8 }, { width: 12 }, { width: 34 }, { width: 70 }];
   const title = sheet.addRow([`${template.title}：数据表填写说明`]);
@@ -263,7 +264,7 @@ function addGuideSheet(workbook: Workbook, template: WorkbookTemplate): void {
     `2. “${ID_HEADER}”每行不能重复，用作生成的 PDF 的文件名，如县名。`,
     '3. 第 2 行是示例，可直接改写为第一个县的数据，或整行删去。',
     '4. 橙色标题为必填列，灰色为可不填。鼠标停在标题上可看说明和取值范围，选中单元格时也有提示。',
-    '5. 多项内容（如签约央企）写在一个单元格里，用“、”分隔。数字不要带单位；百分比直接写数字，如增速 6.3% 写 6.3。',
+    '5. 多项内容（如签约央企）写在一个单元格里，用“、”分隔；内容本身带“、”的（如注释）每项一列。表格（如主要指标表）每行每项一列，标题如 indicators.0.name 表示第 1 行的该项。数字不要带单位；百分比直接写数字，如增速 6.3% 写 6.3。',
     '6. 公式可以用，保存后上传即可（读取的是计算结果）。',
     `7. 填好后：在预览台“批量生成”中上传，或运行 pdf-export batch ${template.id} 数据.xlsx -o 输出文件夹。`,
   ];
@@ -273,7 +274,7 @@ function addGuideSheet(workbook: Workbook, template: WorkbookTemplate): void {
   head.eachCell((cell) => styleHeader(cell, true));
   sheet.addRow(['A', ID_HEADER, 'id', '是', '', `1 至 ${ID_MAX_LENGTH} 个字`, '每行一个不重复的编号，如县名；它也是 PDF 的文件名。']);
   fields.forEach((field, i) => {
-    const row = sheet.addRow([columnLetter(i + 1), field.header, field.path, field.required ? '是' : '否', field.unit ?? '', rangeText(field), field.description ?? '']);
+    const row = sheet.addRow([columnLetter(i + 1), nameOf(field), field.path, field.required ? '是' : '否', field.unit ?? '', rangeText(field), field.description ?? '']);
     row.alignment = { wrapText: true, vertical: 'top' };
   });
 }
@@ -290,6 +291,6 @@ export async function writeWorkbook(template: WorkbookTemplate, rows: readonly W
   workbook.created = now;
   workbook.modified = now;
   addDataSheet(workbook, template, rows, options.maxRows);
-  addGuideSheet(workbook, template);
+  addGuideSheet(workbook, template, rows);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

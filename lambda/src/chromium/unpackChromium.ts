@@ -58,8 +58,13 @@ const NEEDED_MB = 200;
 /** How long a process waits for another one's unpack, and how often it looks. */
 const LOCK_WAIT_MS = 60_000;
 const LOCK_POLL_MS = 100;
-/** A lock older than this is left over by a process that died while unpacking. */
-const STALE_LOCK_MS = 120_000;
+/**
+ * A lock whose process is gone was left by one that died while unpacking (a Lambda timeout or
+ * out-of-memory kill keeps /tmp): taken over at once. Older than this, a lock is taken over
+ * whatever its process (a pid reused by another program); shorter than the wait, so a waiter
+ * never gives up on a lock nobody holds.
+ */
+const STALE_LOCK_MS = 30_000;
 
 interface Marker {
   readonly source: string;
@@ -119,17 +124,45 @@ async function removeUnpacked(tmp: string): Promise<void> {
   await Promise.all(UNPACKED.map((name) => rm(join(tmp, name), { recursive: true, force: true })));
 }
 
-/** Takes the unpack lock, or undefined when another process holds it. */
+/** Whether process `pid` still runs (on this machine, in this pid namespace). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The lock's content when nobody holds it (its process is gone, or it is too old to trust), else undefined. */
+async function staleLock(path: string): Promise<string | undefined> {
+  const [text, info] = await Promise.all([readFile(path, 'utf8').catch(() => ''), stat(path).catch(() => undefined)]);
+  if (!info) return undefined; // released meanwhile: try again
+  const pid = Number.parseInt(text, 10);
+  const stale = Date.now() - info.mtimeMs > STALE_LOCK_MS || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid));
+  return stale ? text : undefined;
+}
+
+/** Takes the unpack lock (a file holding this process's pid), or undefined when another process holds it. */
 async function tryLock(tmp: string): Promise<(() => Promise<void>) | undefined> {
   const path = join(tmp, LOCK);
   try {
     const handle = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
+    await handle.writeFile(String(process.pid));
     await handle.close();
     return () => unlink(path).catch(() => undefined);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-    if (age > STALE_LOCK_MS) await rm(path, { force: true });
+    const stale = await staleLock(path);
+    if (stale !== undefined) {
+      // Renamed away, then looked at: if another process took the lock over in between, this moved
+      // its fresh lock, which goes back; only the stale one is removed.
+      const away = `${path}.stale.${process.pid}`;
+      if (await rename(path, away).then(() => true, () => false)) {
+        if ((await readFile(away, 'utf8').catch(() => stale)) === stale) await rm(away, { force: true });
+        else await rename(away, path).catch(() => undefined);
+      }
+    }
     return undefined;
   }
 }

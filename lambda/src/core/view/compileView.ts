@@ -179,7 +179,11 @@ function compilePath(names: readonly string[], pointer: string, ctx: Context): C
 /** Whether a value of static type `type` is acceptable for `param`; a message when not. */
 function checkParam(param: Param, type: StaticType, expr: Expr, usage: string): string | undefined {
   const what = `${describeExpr(expr)} is ${describeType(type)}`;
-  if (type.kind === 'any') return undefined; // checked when the value arrives
+  if (type.kind === 'any') {
+    // A wording from a fixed list must be written in the template, whatever the data holds.
+    if (param.values && expr.kind !== 'literal') return `${param.name} must be one of ${param.values.map((v) => `'${v}'`).join(', ')}, written as a literal: ${usage}`;
+    return undefined; // the rest is checked when the value arrives
+  }
   switch (param.kind) {
     case 'number':
       if (type.kind !== 'number') return `${param.name} must be a number, but ${what}: ${usage}`;
@@ -219,6 +223,13 @@ function checkParam(param: Param, type: StaticType, expr: Expr, usage: string): 
     }
   }
   return undefined;
+}
+
+/** What a parameter takes, in words, for a message about a value that arrived. */
+function describeParam(param: Param): string {
+  const kind = { number: 'a number', integer: 'an integer', string: 'a text', strings: 'a list of texts', list: 'a list', any: 'any value' }[param.kind];
+  if (param.values) return `one of ${param.values.map((v) => `'${v}'`).join(', ')}`;
+  return param.range ? `${kind} from ${param.range[0]} to ${param.range[1]}` : kind;
 }
 
 /** Checks a value the schema left untyped when it arrives, as the static check would have. */
@@ -283,21 +294,34 @@ function compileCall(expr: Extract<Expr, { kind: 'call' }>, pointer: string, ctx
   const optional = formatter.takesAbsent ? args[1].type.optional : mayBeEmpty || args.some((a) => a.type.optional);
   const type = typed(formatter.result(args.map((a) => a.type)), optional);
   const origin = dataPointer(expr.args[0], ctx);
-  const optionEntries = formatter.options.map((param) => [param.name, options.get(param.name), param] as const);
+  const optionEntries = formatter.options.map((param) => {
+    const given = expr.options.find((o) => o.name === param.name);
+    return { param, compiled: options.get(param.name), origin: given ? dataPointer(given.value, ctx) : undefined };
+  });
+  // The schema let the value through, but it cannot be printed: the data's problem, named by field.
+  const refuse = (path: string | undefined, reason: string): never => {
+    const detail: ErrorDetail = { path: path ?? '', message: `cannot be printed by ${expr.name}(): ${reason}` };
+    throw new DataValidationError(`The report data cannot be printed: ${detail.path || '/'}.`, { details: [detail] });
+  };
+  const shown = (value: unknown): string => JSON.stringify(value)?.slice(0, 40) ?? String(value);
   const run: Evaluate = (scope) => {
     const values = args.map((a) => a.run(scope));
     if (!formatter.takesAbsent && values.some((v) => v === undefined)) return undefined;
     if (formatter.absentWhenEmpty && Array.isArray(values[0]) && values[0].length === 0) return undefined;
+    formatter.params.forEach((param, i) => {
+      if (values[i] !== undefined && !matchesParam(param, values[i])) refuse(dataPointer(expr.args[i], ctx), `${param.name} must be ${describeParam(param)}, got ${shown(values[i])}`);
+    });
     const named: Record<string, unknown> = {};
-    for (const [name, compiled, param] of optionEntries) named[name] = compiled ? compiled.run(scope) : param.fallback;
-    const wrong = formatter.params.findIndex((param, i) => values[i] !== undefined && !matchesParam(param, values[i]));
+    for (const { param, compiled, origin: at } of optionEntries) {
+      const value = compiled ? compiled.run(scope) : param.fallback;
+      // Options the schema left untyped are checked here, as their static check would have.
+      if (value === undefined || !matchesParam(param, value)) refuse(at, `${param.name}: must be ${describeParam(param)}, got ${value === undefined ? 'nothing' : shown(value)}`);
+      named[param.name] = value;
+    }
     try {
-      if (wrong >= 0) throw new RangeError(`${formatter.params[wrong].name} must be ${formatter.params[wrong].kind}, got ${JSON.stringify(values[wrong])?.slice(0, 40)}`);
       return formatter.run(values, named);
     } catch (error) {
-      // The schema let the value through, but it cannot be printed: the data's problem, named by field.
-      const detail: ErrorDetail = { path: origin ?? '', message: `cannot be printed by ${expr.name}(): ${(error as Error).message}` };
-      throw new DataValidationError(`The report data cannot be printed: ${detail.path || '/'}.`, { details: [detail] });
+      return refuse(origin, (error as Error).message);
     }
   };
   return { run, type };
@@ -470,6 +494,10 @@ function compileChart(node: Record<string, unknown>, pointer: string, ctx: Conte
     ctx.report(member(pointer, 'series'), `series must be a list of texts (the series' names), but it is ${describeType(series.type.type)}.`);
   }
   for (const part of [title, unit]) if (part.type.optional) ctx.report(pointer, "a chart's title and unit must not depend on optional data; wrap such a value in default(…, …).");
+  for (const [key, part] of [['title', title], ['unit', unit]] as const) {
+    const kind = part.type.type.kind;
+    if (kind !== 'string' && kind !== 'any') ctx.report(member(pointer, key), `a chart's ${key} must be a text, but it is ${describeType(part.type.type)}.`);
+  }
   const run: Evaluate = (scope) => {
     const values = rows.run(scope) as ChartRow[] | undefined;
     if (values === undefined) return undefined;
@@ -510,6 +538,7 @@ function checkChartRows(type: StaticType, pointer: string, ctx: Context): void {
   else if (label.optional) ctx.report(pointer, "a row's label must not depend on optional data; wrap it in default(…, …).");
   if (!value && !values) ctx.report(pointer, 'each row needs "value": a number (or "values": a list of numbers, one per series).');
   if (value && value.type.kind !== 'number' && value.type.kind !== 'any') ctx.report(pointer, `a row's value must be a number, but it is ${describeType(value.type)}.`);
+  if (value?.optional || values?.optional) ctx.report(pointer, "a row's value must not depend on optional data (a bar needs a figure); wrap it in default(…, 0) or leave such rows out of the data.");
   if (values && (values.type.kind !== 'list' || (values.type.item.kind !== 'number' && values.type.item.kind !== 'any'))) {
     ctx.report(pointer, `a row's values must be a list of numbers, but it is ${describeType(values.type)}.`);
   }

@@ -30,7 +30,7 @@ import {
   type FinalConjunction,
   type RankNumerals,
 } from './chineseFormat';
-import { ANY, integerBetween, STRING, type StaticType, type Typed } from './viewTypes';
+import { integerBetween, STRING, unionOf, type StaticType, type Typed } from './viewTypes';
 
 /** What an argument must be. `values`: a string from this list, written literally in view.json. */
 export type ParamKind = 'number' | 'integer' | 'string' | 'strings' | 'list' | 'any';
@@ -232,7 +232,8 @@ export const FORMATTERS: Readonly<Record<string, Formatter>> = Object.freeze({
     ],
     options: [],
     takesAbsent: true,
-    result: ([value, fallback]) => (value.type.kind === fallback.type.kind ? value.type : ANY),
+    // Either may print: a fallback of another kind or range is checked wherever the result goes.
+    result: ([value, fallback]) => unionOf([value, fallback]).type,
     run: ([value, fallback]) => value ?? fallback,
   },
   text: {

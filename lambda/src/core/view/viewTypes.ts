@@ -99,7 +99,8 @@ export function typeOfSchema(node: unknown, root: Schema, depth = 0): Typed {
     else if (typeof schema.const === 'string') types = ['string'];
   }
   const typed = (type: StaticType): Typed => ({ type, optional: nullable });
-  if (types.length !== 1) return typed(ANY);
+  // Untyped (or several types): anything may arrive, null included, so it may be absent too.
+  if (types.length !== 1) return { type: ANY, optional: true };
   switch (types[0]) {
     case 'integer':
     case 'number': {
