@@ -19,7 +19,7 @@ import { sha256Hex } from '../../lambda/src/core/contentHash';
 import type { DevServer } from '../../lambda/src/entrypoints/devServer';
 import { compact, pdfInfo, pdfText } from '../helpers/pdfTools';
 import { decodePng, imageStats } from '../helpers/png';
-import { delay, ROOT, saveScreenshot, SECOND, startPlayground, TEMPLATE, type Dom, type Playground } from './helpers/playgroundHarness';
+import { delay, ROOT, saveScreenshot, SECOND, startPlayground, TEMPLATE, watchPage, type Dom, type Playground } from './helpers/playgroundHarness';
 import { projectTemplates } from '../helpers/app';
 
 const VIEWPORT = { width: 1280, height: 800 };
@@ -78,12 +78,8 @@ describe('playground page in a real browser', () => {
     playground = await startPlayground({ prefix: 'pdf-export-playground-', viewport: VIEWPORT, problems });
     ({ dir, server, browser } = playground);
     page = await browser.newPage();
-    page.on('pageerror', (error) => problems.push(`pageerror: ${(error as Error).message}`));
-    page.on('console', (message) => {
-      // Chromium logs every 4xx answer; the 422 for invalid data is the page working as designed.
-      if (/status of 422/.test(message.text())) return;
-      if (message.type() === 'error' || message.type() === 'warn') problems.push(`console ${message.type()}: ${message.text()}`);
-    });
+    // Chromium logs every 4xx answer; the 422 for invalid data is the page working as designed.
+    watchPage(page, problems, /status of 422/);
     page.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname === '/reports') reportPosts.push(Date.now());
       // The page talks only to the dev server; the download link goes to the embedded S3.

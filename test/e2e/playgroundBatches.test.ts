@@ -22,7 +22,7 @@ import { generateCounties, toCsv, type SyntheticCounty } from '../helpers/synthe
 import { projectTemplates } from '../helpers/app';
 import { parseBatchItems } from '../../lambda/src/batch/parseBatchItems';
 import { writeWorkbook } from '../../lambda/src/batch/writeWorkbook';
-import { ARTIFACTS, delay, SECOND, saveScreenshot, startPlayground, TEMPLATE, type Dom, type Playground } from './helpers/playgroundHarness';
+import { ARTIFACTS, delay, SECOND, saveScreenshot, startPlayground, TEMPLATE, watchPage, type Dom, type Playground } from './helpers/playgroundHarness';
 
 const DESKTOP = { width: 1280, height: 900 };
 // Without isMobile: puppeteer reloads the page to change it, and this step checks the page as it is.
@@ -109,12 +109,8 @@ describe('playground batches a clerk can control, in a real browser', () => {
   async function newPage(): Promise<Page> {
     const tab = await browser.newPage();
     await tab.setViewport(DESKTOP);
-    tab.on('pageerror', (error) => problems.push(`pageerror: ${(error as Error).message}`));
-    tab.on('console', (message) => {
-      // Chromium logs every 4xx/5xx answer; refusals (400, 503) are the page working as designed.
-      if (/status of (400|404|422|503)/.test(message.text())) return;
-      if (message.type() === 'error' || message.type() === 'warn') problems.push(`console ${message.type()}: ${message.text()}`);
-    });
+    // Chromium logs every 4xx/5xx answer; refusals (400, 503) are the page working as designed.
+    watchPage(tab, problems, /status of (400|404|422|503)/);
     return tab;
   }
 

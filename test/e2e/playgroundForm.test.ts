@@ -25,7 +25,7 @@ import { parseCellNumber } from '../../lambda/src/batch/csvRowToData';
 import type { DevServer } from '../../lambda/src/entrypoints/devServer';
 import { projectTemplates } from '../helpers/app';
 import { compact, pdfInfo, pdfText } from '../helpers/pdfTools';
-import { delay, saveScreenshot, SECOND, startPlayground, TEMPLATE, type Dom, type Playground } from './helpers/playgroundHarness';
+import { delay, saveScreenshot, SECOND, startPlayground, TEMPLATE, watchPage, type Dom, type Playground } from './helpers/playgroundHarness';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -49,12 +49,8 @@ describe('playground form a clerk can trust, in a real browser', () => {
   async function open(viewport: typeof DESKTOP | typeof PHONE = DESKTOP): Promise<Page> {
     const p = await browser.newPage();
     await p.setViewport(viewport);
-    p.on('pageerror', (error) => problems.push(`pageerror: ${(error as Error).message}`));
-    p.on('console', (message) => {
-      // Chromium logs every 4xx answer; the 422 for invalid data is the page working as designed.
-      if (/status of 422/.test(message.text())) return;
-      if (message.type() === 'error' || message.type() === 'warn') problems.push(`console ${message.type()}: ${message.text()}`);
-    });
+    // Chromium logs every 4xx answer; the 422 for invalid data is the page working as designed.
+    watchPage(p, problems, /status of 422/);
     p.on('request', (request) => {
       if (request.method() === 'POST' && new URL(request.url()).pathname === '/reports') reportPosts.push(Date.now());
     });

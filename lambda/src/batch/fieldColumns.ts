@@ -16,6 +16,7 @@
  * - A field is required when it and every group above it are required.
  */
 import { INDEX, isGroupNode, isListNode, isObject, resolveRefs, schemaAt, typesOf, type SchemaNode } from './schemaNodes';
+import { pointerOf } from '../core/jsonPointer';
 
 /** The header of the id column, as written; `id` is read too. */
 export const ID_HEADER = '编号';
@@ -144,8 +145,20 @@ interface Draft extends Omit<FieldColumn, 'header'> {
   readonly base: string;
 }
 
-function collectFields(schema: SchemaNode): Draft[] {
-  const drafts: Draft[] = [];
+/** A property of the schema that is not a group: a field, a list of values or a table. */
+interface Leaf {
+  readonly node: SchemaNode;
+  readonly segments: string[];
+  /** Titles of the groups above it, outermost first. */
+  readonly groups: string[];
+  readonly title: string;
+  /** It and every group above it are required. */
+  readonly required: boolean;
+}
+
+/** Every property below the groups of `schema`, in schema order: what the sheet's columns are made of. */
+function leavesOf(schema: SchemaNode): Leaf[] {
+  const leaves: Leaf[] = [];
   const walk = (node: SchemaNode, segments: string[], groups: string[], required: boolean, depth: number): void => {
     if (depth > 16) return;
     const properties = isObject(node.properties) ? node.properties : {};
@@ -153,39 +166,42 @@ function collectFields(schema: SchemaNode): Draft[] {
     for (const key of Object.keys(properties)) {
       const child = resolveRefs(properties[key], schema);
       if (!child) continue;
-      const path = [...segments, key];
-      const isRequired = required && requiredKeys.includes(key);
-      const title = textOf(child.title) ?? key;
-      if (isGroupNode(child) && !isListNode(child)) {
-        walk(child, path, [...groups, title], isRequired, depth + 1);
-        continue;
-      }
-      let entry: Draft['entry'];
-      if (isListNode(child)) {
-        const items = resolveRefs(child.items, schema);
-        // A list of groups has no one-cell spelling; its entries can still be given as dotted columns.
-        if (!items || isGroupNode(items) || isListNode(items)) continue;
-        entry = { kind: valueKindOf(items), bounds: boundsOf(items) };
-      }
-      const unit = textOf(child['x-unit']);
-      drafts.push({
-        path: path.join('.'),
-        segments: path,
-        pointer: `/${path.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
-        title,
-        groups,
-        description: textOf(child.description),
-        unit,
-        kind: entry ? 'list' : valueKindOf(child),
-        entry,
-        required: isRequired,
-        bounds: boundsOf(child),
-        base: baseHeader(title, unit),
-      });
+      const leaf = { node: child, segments: [...segments, key], groups, title: textOf(child.title) ?? key, required: required && requiredKeys.includes(key) };
+      if (isGroupNode(child) && !isListNode(child)) walk(child, leaf.segments, [...groups, leaf.title], leaf.required, depth + 1);
+      else leaves.push(leaf);
     }
   };
   const root = resolveRefs(schema, schema);
   if (root) walk(root, [], [], true, 0);
+  return leaves;
+}
+
+function collectFields(schema: SchemaNode): Draft[] {
+  const drafts: Draft[] = [];
+  for (const { node: child, segments: path, groups, title, required } of leavesOf(schema)) {
+    let entry: Draft['entry'];
+    if (isListNode(child)) {
+      const items = resolveRefs(child.items, schema);
+      // A list of groups has no one-cell spelling: its cells are tableColumns'.
+      if (!items || isGroupNode(items) || isListNode(items)) continue;
+      entry = { kind: valueKindOf(items), bounds: boundsOf(items) };
+    }
+    const unit = textOf(child['x-unit']);
+    drafts.push({
+      path: path.join('.'),
+      segments: path,
+      pointer: pointerOf(path),
+      title,
+      groups,
+      description: textOf(child.description),
+      unit,
+      kind: entry ? 'list' : valueKindOf(child),
+      entry,
+      required,
+      bounds: boundsOf(child),
+      base: baseHeader(title, unit),
+    });
+  }
   return drafts;
 }
 
@@ -217,56 +233,40 @@ function uniqueHeaders(drafts: readonly Draft[]): string[] {
  */
 export function tableColumns(schema: SchemaNode, rowsOf: (path: string) => number): FieldColumn[] {
   const columns: FieldColumn[] = [];
-  const walk = (node: SchemaNode, segments: string[], groups: string[], required: boolean, depth: number): void => {
-    if (depth > 16) return;
-    const properties = isObject(node.properties) ? node.properties : {};
-    const requiredKeys = Array.isArray(node.required) ? node.required : [];
-    for (const key of Object.keys(properties)) {
-      const child = resolveRefs(properties[key], schema);
-      if (!child) continue;
-      const path = [...segments, key];
-      const isRequired = required && requiredKeys.includes(key);
-      const title = textOf(child.title) ?? key;
-      if (isGroupNode(child) && !isListNode(child)) {
-        walk(child, path, [...groups, title], isRequired, depth + 1);
-        continue;
-      }
-      if (!isListNode(child)) continue;
-      const items = resolveRefs(child.items, schema);
-      if (!items || !isGroupNode(items) || isListNode(items) || !isObject(items.properties)) continue;
-      const minItems = typeof child.minItems === 'number' ? child.minItems : 0;
-      const maxItems = typeof child.maxItems === 'number' ? child.maxItems : Infinity;
-      const rows = Math.min(maxItems, Math.max(minItems, rowsOf(path.join('.'))));
-      const itemRequired = Array.isArray(items.required) ? items.required : [];
-      for (let row = 0; row < rows; row++) {
-        for (const [leafKey, raw] of Object.entries(items.properties)) {
-          const leaf = resolveRefs(raw, schema);
-          if (!leaf || isGroupNode(leaf) || isListNode(leaf)) continue;
-          const segmentsOfCell = [...path, String(row), leafKey];
-          const dotted = segmentsOfCell.join('.');
-          const unit = textOf(leaf['x-unit']);
-          columns.push(
-            Object.freeze({
-              path: dotted,
-              segments: segmentsOfCell,
-              pointer: `/${segmentsOfCell.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
-              header: dotted,
-              title: `${title} 第${row + 1}行 ${baseHeader(textOf(leaf.title) ?? leafKey, unit)}`,
-              groups,
-              description: textOf(leaf.description),
-              unit,
-              kind: valueKindOf(leaf),
-              entry: undefined,
-              required: isRequired && row < minItems && itemRequired.includes(leafKey),
-              bounds: boundsOf(leaf),
-            }),
-          );
-        }
+  for (const { node: child, segments: path, groups, title, required } of leavesOf(schema)) {
+    if (!isListNode(child)) continue;
+    const items = resolveRefs(child.items, schema);
+    if (!items || !isGroupNode(items) || isListNode(items) || !isObject(items.properties)) continue;
+    const minItems = typeof child.minItems === 'number' ? child.minItems : 0;
+    const maxItems = typeof child.maxItems === 'number' ? child.maxItems : Infinity;
+    const rows = Math.min(maxItems, Math.max(minItems, rowsOf(path.join('.'))));
+    const itemRequired = Array.isArray(items.required) ? items.required : [];
+    for (let row = 0; row < rows; row++) {
+      for (const [leafKey, raw] of Object.entries(items.properties)) {
+        const leaf = resolveRefs(raw, schema);
+        if (!leaf || isGroupNode(leaf) || isListNode(leaf)) continue;
+        const segments = [...path, String(row), leafKey];
+        const dotted = segments.join('.');
+        const unit = textOf(leaf['x-unit']);
+        columns.push(
+          Object.freeze({
+            path: dotted,
+            segments,
+            pointer: pointerOf(segments),
+            header: dotted,
+            title: `${title} 第${row + 1}行 ${baseHeader(textOf(leaf.title) ?? leafKey, unit)}`,
+            groups,
+            description: textOf(leaf.description),
+            unit,
+            kind: valueKindOf(leaf),
+            entry: undefined,
+            required: required && row < minItems && itemRequired.includes(leafKey),
+            bounds: boundsOf(leaf),
+          }),
+        );
       }
     }
-  };
-  const root = resolveRefs(schema, schema);
-  if (root) walk(root, [], [], true, 0);
+  }
   return columns;
 }
 

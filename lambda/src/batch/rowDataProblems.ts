@@ -10,6 +10,7 @@
  */
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { escapePointerSegment } from '../core/jsonPointer';
 
 export interface RowProblem {
   /** JSON pointer into the row's data. */
@@ -132,7 +133,7 @@ function messageOf(error: ErrorObject, value: unknown): string {
 
 function pointerOf(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
-  const escape = (key: unknown): string => String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+  const escape = (key: unknown): string => escapePointerSegment(String(key));
   if (error.keyword === 'required') return `${error.instancePath}/${escape(params.missingProperty)}`;
   if (error.keyword === 'additionalProperties') return `${error.instancePath}/${escape(params.additionalProperty)}`;
   return error.instancePath;

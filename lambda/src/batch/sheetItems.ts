@@ -21,6 +21,7 @@ import { itemFileStem } from './itemFileStem';
 import { rowDataProblems } from './rowDataProblems';
 import { isListNode, resolveRefs, type SchemaNode } from './schemaNodes';
 import { isEmptyCell, type SheetCell, type SheetRow, type SheetTable } from './SheetTable';
+import { pointerOf } from '../core/jsonPointer';
 
 /** Problems named in one refusal of a header row; the rest are counted. */
 const MAX_HEADER_PROBLEMS = 8;
@@ -35,7 +36,6 @@ interface Column {
   readonly pointer: string | undefined;
 }
 
-const pointerOf = (segments: readonly string[]): string => `/${segments.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 
 /** Excel shows 15 significant digits; what lies beyond is binary noise (0.1 + 0.2). */
 const displayed = (n: number): number => Number(n.toPrecision(15));

@@ -199,8 +199,7 @@ function styleHeader(cell: Cell, required: boolean): void {
   cell.border = { bottom: { style: 'thin', color: { argb: 'FF999999' } }, right: { style: 'hair', color: { argb: 'FFBBBBBB' } } };
 }
 
-function addDataSheet(workbook: Workbook, template: WorkbookTemplate, rows: readonly WorkbookRow[], maxRows: number): Worksheet {
-  const fields = workbookColumns(template.schema, rows);
+function addDataSheet(workbook: Workbook, rows: readonly WorkbookRow[], fields: readonly FieldColumn[], maxRows: number): Worksheet {
   const sheet = workbook.addWorksheet(DATA_SHEET, {
     views: [{ state: 'frozen', xSplit: 1, ySplit: 1, topLeftCell: 'B2', activeCell: 'B2' }],
     // Printed, every page repeats the header row and the id column.
@@ -252,9 +251,8 @@ function addDataSheet(workbook: Workbook, template: WorkbookTemplate, rows: read
   return sheet;
 }
 
-function addGuideSheet(workbook: Workbook, template: WorkbookTemplate, rows: readonly WorkbookRow[]): void {
-  // The data sheet's own columns, so every letter here is the letter there.
-  const fields = workbookColumns(template.schema, rows);
+/** `fields`: the data sheet's own columns, so every letter here is the letter there. */
+function addGuideSheet(workbook: Workbook, template: WorkbookTemplate, fields: readonly FieldColumn[]): void {
   const sheet = workbook.addWorksheet(GUIDE_SHEET, { pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
   sheet.columns = [{ width: 8 }, { width: 34 }, { width: 36 }, { width: 8 }, { width: 12 }, { width: 34 }, { width: 70 }];
   const title = sheet.addRow([`${template.title}：数据表填写说明`]);
@@ -290,7 +288,8 @@ export async function writeWorkbook(template: WorkbookTemplate, rows: readonly W
   workbook.subject = '数据模板';
   workbook.created = now;
   workbook.modified = now;
-  addDataSheet(workbook, template, rows, options.maxRows);
-  addGuideSheet(workbook, template, rows);
+  const columns = workbookColumns(template.schema, rows);
+  addDataSheet(workbook, rows, columns, options.maxRows);
+  addGuideSheet(workbook, template, columns);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

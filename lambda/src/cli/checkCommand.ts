@@ -58,12 +58,14 @@ export function checkCommand(io: CliIo, start: (hooks: CheckHooks) => App): Comm
       } catch (error) {
         throw new InvalidRequestError(`cannot check ${dirArgument}: ${(error as Error).message}`);
       }
-      const problems: LintProblem[] = [...TemplateStore.problemsOf(files), ...lintSchema(schemaText)];
+      // Compiles the schema and view.json once; what the service's load would refuse comes first.
+      const loadProblems = TemplateStore.problemsOf(files);
+      const problems: LintProblem[] = [...loadProblems, ...lintSchema(schemaText)];
       const report = (): void => {
         for (const p of problems) io.stdout(`${join(dirArgument, p.file)}:${p.line}: ${p.message}\n`);
       };
       // A folder that does not load cannot render: say what is wrong with it first.
-      if (TemplateStore.problemsOf(files).length > 0) {
+      if (loadProblems.length > 0) {
         report();
         io.stdout(`${id}: ${problems.length} problem(s); the template does not load\n`);
         throw new CheckFailed();

@@ -12,6 +12,7 @@
  * explained there and in fonts/README.md. Here it is only data: a bitmap, one lookup per code point.
  */
 import type { ErrorDetail } from './errors';
+import { escapePointerSegment as escapePointer } from './jsonPointer';
 
 /** Inclusive `[first, last]` code point ranges, ascending, as glyph-coverage.json holds them. */
 export type CodePointRanges = readonly (readonly [number, number])[];
@@ -77,9 +78,6 @@ export class GlyphCoverage {
   }
 }
 
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /** `U+20000`, as Unicode writes code points. */
 export function codePointLabel(ch: string): string {

@@ -6,6 +6,7 @@
  * surrogates, NUL and other control characters, bidirectional overrides as in "Trojan Source").
  */
 import type { ErrorDetail } from './errors';
+import { escapePointerSegment as escapePointer } from './jsonPointer';
 
 export interface InputLimits {
   /** Deepest nesting of objects and arrays. */
@@ -31,10 +32,6 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/u;
 /** Bidirectional embeddings, overrides, isolates and marks. */
 const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 const MAX_DETAILS = 50;
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 function codePoint(ch: string): string {
   return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;

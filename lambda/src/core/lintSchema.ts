@@ -8,6 +8,7 @@
  */
 import type { LintProblem } from './lintTemplate';
 import { JsonSyntaxError, parseJsonWithLines } from './view/parseJsonWithLines';
+import { escapePointerSegment } from './jsonPointer';
 
 type Node = Readonly<Record<string, unknown>>;
 
@@ -69,7 +70,7 @@ export function lintSchema(text: string): LintProblem[] {
     }
     if (type === 'object' && isObject(node.properties)) {
       for (const [key, child] of Object.entries(node.properties)) {
-        if (isObject(child)) visit(child, `${pointer}/properties/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, field ? `${field}.${key}` : key, depth + 1);
+        if (isObject(child)) visit(child, `${pointer}/properties/${escapePointerSegment(key)}`, field ? `${field}.${key}` : key, depth + 1);
       }
     }
   };

@@ -98,6 +98,19 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
  * blank page of the same size measures ~0; a page with text, fields and borders varies a lot and
  * has plenty of pixels off the background colour.
  */
+/**
+ * Records what goes wrong in a page into `problems`: uncaught errors, and console errors and
+ * warnings except Chromium's line for an answer whose status `expected` matches (a refusal the
+ * page shows as designed, e.g. 422 for invalid data).
+ */
+export function watchPage(page: Page, problems: string[], expected: RegExp): void {
+  page.on('pageerror', (error) => problems.push(`pageerror: ${(error as Error).message}`));
+  page.on('console', (message) => {
+    if (expected.test(message.text())) return;
+    if (message.type() === 'error' || message.type() === 'warn') problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+}
+
 export async function saveScreenshot(page: Page, name: string, size: { width: number; height: number; deviceScaleFactor?: number }): Promise<void> {
   const png = Buffer.from(await page.screenshot({ type: 'png' }));
   writeFileSync(join(ARTIFACTS, name), png);

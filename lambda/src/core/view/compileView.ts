@@ -16,6 +16,7 @@
 import { layoutChart, CHART_KINDS, type ChartKind, type ChartRow } from '../charts/layoutChart';
 import { DataValidationError } from '../errors';
 import type { ErrorDetail } from '../errors';
+import { escapePointerSegment as escapePointer, pointerOf } from '../jsonPointer';
 import { FORMATTERS, type Formatter, type Param } from './formatters';
 import { JsonSyntaxError, parseJsonWithLines } from './parseJsonWithLines';
 import { parseViewText, ViewTextError, type Expr } from './parseViewText';
@@ -73,7 +74,6 @@ interface Context {
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isComment = (key: string): boolean => key.startsWith('$comment');
 const fieldsOf = (value: Record<string, unknown>): string[] => Object.keys(value).filter((key) => !isComment(key));
-const escapePointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 const member = (pointer: string, key: string | number): string => `${pointer}/${escapePointer(String(key))}`;
 const typed = (type: StaticType, optional = false): Typed => ({ type, optional });
 /** Never reached at run time: used where compilation already failed. */
@@ -128,7 +128,7 @@ function describeExpr(expr: Expr): string {
 /** The JSON pointer into the report data of a path from the data root, for error details. */
 function dataPointer(expr: Expr, ctx: Context): string | undefined {
   if (expr.kind !== 'path' || ctx.vars.has(expr.names[0])) return undefined;
-  return expr.names.map((name) => `/${escapePointer(name)}`).join('');
+  return pointerOf(expr.names);
 }
 
 function compilePath(names: readonly string[], pointer: string, ctx: Context): Compiled {

@@ -4,6 +4,7 @@
  * refusal JSON.parse does not make: a key given twice in one object, which JSON.parse would settle
  * silently by keeping the last.
  */
+import { escapePointerSegment as escapePointer } from '../jsonPointer';
 
 export interface LocatedJson {
   readonly value: unknown;
@@ -24,7 +25,6 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-const escapePointer = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 const MAX_DEPTH = 64;
 
