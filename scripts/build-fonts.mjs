@@ -35,7 +35,8 @@
 //                                     [--cache-dir DIR] [--extra-dir DIR] [--scan-dir DIR]
 //                                     [--templates-dir DIR]
 //   --fonts-dir-in-config  the path written into fonts.conf (the Lambda layer uses /opt/fonts)
-//   --cache-dir            fontconfig cache directory written into fonts.conf
+//   --cache-dir            fontconfig cache directory written into fonts.conf (repeatable: fontconfig
+//                          reads caches from each and writes new ones into the first writable one)
 //   --extra-dir            another font folder written into fonts.conf (default: the repo's fonts/)
 //   --scan-dir             where the extra folders' fonts are on this machine, for the coverage
 //                          (default: the --extra-dir folders; the layer lists /opt/fonts/licensed
@@ -96,7 +97,7 @@ export function coreCodePoints() {
   return points;
 }
 
-function fontsConf(dirs, cacheDir, renames) {
+function fontsConf(dirs, cacheDirs, renames) {
   const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const rules = renames.map(
     ({ path, family }) => `  <match target="scan">
@@ -110,7 +111,7 @@ function fontsConf(dirs, cacheDir, renames) {
      deliberately left out so every machine prints the same glyphs. -->
 <fontconfig>
 ${dirs.map((d) => `  <dir>${esc(d)}</dir>`).join('\n')}
-  <cachedir>${esc(cacheDir)}</cachedir>
+${cacheDirs.map((d) => `  <cachedir>${esc(d)}</cachedir>`).join('\n')}
   <config><rescan><int>0</int></rescan></config>
   <!-- The extended half of each stand-in gets its own family name, so a font stack can list it
        after the small core file (see scripts/build-fonts.mjs). -->
@@ -401,7 +402,7 @@ async function splitFace(font, core, outDir) {
   return { file: font.file, family: font.family, coreChars: [...coreText].length, extendedChars: [...extendedText].length };
 }
 
-export async function buildFonts({ outDir, fontsDirInConfig, cacheDir, extraDirs, scanDirs = extraDirs, templatesDir = join(repoRoot, 'templates') }) {
+export async function buildFonts({ outDir, fontsDirInConfig, cacheDirs, extraDirs, scanDirs = extraDirs, templatesDir = join(repoRoot, 'templates') }) {
   await mkdir(outDir, { recursive: true });
   const core = coreCodePoints();
   const recipe = await recipeOf(core);
@@ -417,14 +418,16 @@ export async function buildFonts({ outDir, fontsDirInConfig, cacheDir, extraDirs
     await writeAtomically(manifestPath, `${JSON.stringify({ recipe, faces }, null, 2)}\n`);
     // fontconfig trusts its cache while the directory's mtime matches, and the cache holds the
     // renamed families: a stale one would hide the new files. Only a cache of our own is removed.
-    const inside = relative(outDir, cacheDir);
-    if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) await rm(cacheDir, { recursive: true, force: true });
+    for (const cacheDir of cacheDirs) {
+      const inside = relative(outDir, cacheDir);
+      if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) await rm(cacheDir, { recursive: true, force: true });
+    }
   }
   // fontconfig matches the rename rules on the exact path, so the directory is normalised
   // (`/opt/fonts/` and `/opt/fonts` must give the same rules).
   const fontsDir = resolve(fontsDirInConfig ?? outDir);
   const renames = FONT_SOURCES.map((f) => ({ path: join(fontsDir, extendedFile(f.file)), family: extendedFamily(f.family) }));
-  const conf = fontsConf([fontsDir, ...extraDirs], cacheDir, renames);
+  const conf = fontsConf([fontsDir, ...extraDirs], cacheDirs, renames);
   // Rewritten only when it changes: a new file changes the directory's time, and fontconfig then
   // rescans every font at the next start.
   const confPath = join(outDir, 'fonts.conf');
@@ -448,7 +451,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     options: {
       'out-dir': { type: 'string' },
       'fonts-dir-in-config': { type: 'string' },
-      'cache-dir': { type: 'string' },
+      'cache-dir': { type: 'string', multiple: true },
       'extra-dir': { type: 'string', multiple: true },
       'scan-dir': { type: 'string', multiple: true },
       'templates-dir': { type: 'string' },
@@ -459,7 +462,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await buildFonts({
     outDir,
     fontsDirInConfig: values['fonts-dir-in-config'],
-    cacheDir: values['cache-dir'] ?? join(outDir, '.fontconfig-cache'),
+    cacheDirs: values['cache-dir'] ?? [join(outDir, '.fontconfig-cache')],
     // fonts/ at the repo root is where an office drops its licensed official fonts.
     extraDirs: values['extra-dir'] ?? [join(repoRoot, 'fonts')],
     scanDirs: values['scan-dir']?.map((dir) => resolve(dir)),

@@ -140,6 +140,7 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
       fontconfigFile: render.fontconfigFile,
       executablePath: render.chromiumPath,
       chromiumPackDir: render.chromiumPackDir,
+      fontsPack: render.fontsPack,
       renderTimeoutMs: render.renderTimeoutMs,
       onBlockedRequest,
       retryAfterCrash,

@@ -2,7 +2,9 @@
  * The constructs' props and guards, on small stacks that skip asset bundling (fast), and the pure
  * modules behind the batch's infra handlers.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BatchWorkflow, RESULT_WRITER_V2_FLAG } from '../../infra/lib/constructs/BatchWorkflow';
-import { ChromiumFontsLayer } from '../../infra/lib/constructs/ChromiumFontsLayer';
+import { ChromiumFontsLayer, FUNCTION_CODE_RESERVE_BYTES, LAMBDA_UNZIPPED_LIMIT_BYTES } from '../../infra/lib/constructs/ChromiumFontsLayer';
 import { ReportApi } from '../../infra/lib/constructs/ReportApi';
 import { ReportBucket } from '../../infra/lib/constructs/ReportBucket';
 import { ServiceFunction } from '../../infra/lib/constructs/ServiceFunction';
@@ -87,7 +89,9 @@ describe('ServiceFunction guards', () => {
     const env = (Template.fromStack(stack).findResources('AWS::Lambda::Function')[stack.getLogicalId(ok.function.node.defaultChild as lambda.CfnFunction)].Properties as {
       Environment: { Variables: Record<string, string> };
     }).Environment.Variables;
-    expect(env).toMatchObject({ RENDER_TIMEOUT_MS: '10000', MAX_PAGES: '50', CHROMIUM_PACK_DIR: '/opt/chromium' });
+    // Where the layer's layout puts Chromium and the fonts.
+    expect(env).toMatchObject({ RENDER_TIMEOUT_MS: '10000', MAX_PAGES: '50', ...layer.environment });
+    expect(layer.environment).toEqual({ CHROMIUM_PATH: '/opt/chromium/chromium', FONTS_PACK: '/opt/fonts/fonts.tar.gz', FONTCONFIG_FILE: '/opt/fonts/fonts.conf' });
   });
 });
 
@@ -105,11 +109,22 @@ describe('ChromiumFontsLayer', () => {
     const empty = tempDir('no-fonts-');
     expect(ChromiumFontsLayer.fingerprint(PATHS.chromiumPackage, fonts, ['仿宋_GB2312.ttf'])).not.toBe(ChromiumFontsLayer.fingerprint(PATHS.chromiumPackage, empty, []));
 
+    // Uncompressed layout: in the font pack, under licensed/ of the folder it unpacks into.
+    expect(layer.layout).toBe('uncompressed');
     const out = tempDir('layer-out-');
-    ChromiumFontsLayer.assemble(out, PATHS.chromiumPackage, fonts, layer.licensedFonts);
-    expect(readFileSync(join(out, 'fonts', 'licensed', '仿宋_GB2312.ttf'))).toEqual(Buffer.alloc(1024, 1));
-    expect(existsSync(join(out, 'fonts', 'licensed', 'README.md'))).toBe(false);
-    expect(readFileSync(join(out, 'fonts', 'fonts.conf'), 'utf8')).toContain('<dir>/opt/fonts/licensed</dir>');
+    ChromiumFontsLayer.assemble(out, PATHS.chromiumPackage, fonts, layer.licensedFonts, 'uncompressed');
+    const packed = join(tempDir('layer-pack-'), 'x');
+    mkdirSync(packed);
+    execFileSync('tar', ['-x', '-z', '-f', join(out, 'fonts', 'fonts.tar.gz'), '-C', packed]);
+    expect(readFileSync(join(packed, 'licensed', '仿宋_GB2312.ttf'))).toEqual(Buffer.alloc(1024, 1));
+    expect(readdirSync(packed).filter((name) => name.endsWith('.ttf'))).toHaveLength(10);
+    expect(readFileSync(join(out, 'fonts', 'fonts.conf'), 'utf8')).toContain('<dir>/tmp/pdf-export-fonts/licensed</dir>');
+    // Compact layout: files in /opt/fonts/licensed.
+    const compact = tempDir('layer-out-compact-');
+    ChromiumFontsLayer.assemble(compact, PATHS.chromiumPackage, fonts, layer.licensedFonts, 'compact');
+    expect(readFileSync(join(compact, 'fonts', 'licensed', '仿宋_GB2312.ttf'))).toEqual(Buffer.alloc(1024, 1));
+    expect(existsSync(join(compact, 'fonts', 'licensed', 'README.md'))).toBe(false);
+    expect(readFileSync(join(compact, 'fonts', 'fonts.conf'), 'utf8')).toContain('<dir>/opt/fonts/licensed</dir>');
     // The coverage ships beside fonts.conf and counted the licensed folder as it is here: this
     // "font" is none, so it adds nothing to what the stand-ins print in every stack.
     const coverage = JSON.parse(readFileSync(join(out, 'fonts', 'glyph-coverage.json'), 'utf8')) as { codePoints: number; licensed: unknown[]; stacks: unknown[] };
@@ -120,6 +135,18 @@ describe('ChromiumFontsLayer', () => {
     const pkg = JSON.parse(readFileSync(join(out, 'nodejs', 'node_modules', '@sparticuz', 'chromium', 'package.json'), 'utf8')) as { version: string };
     expect(pkg.version).toBe('147.0.0');
   });
+
+  it('falls back to the compact layout when licensed fonts would take the uncompressed one past Lambda\'s size limit', () => {
+    const defaults = ChromiumFontsLayer.uncompressedBytes(PATHS.chromiumPackage, tempDir('no-fonts-'), []);
+    expect(defaults + FUNCTION_CODE_RESERVE_BYTES).toBeLessThanOrEqual(LAMBDA_UNZIPPED_LIMIT_BYTES);
+    // Incompressible "fonts" just big enough to leave less than the reserve for the function.
+    const fonts = tempDir('big-licensed-fonts-');
+    writeFileSync(join(fonts, '黑体.ttf'), randomBytes(LAMBDA_UNZIPPED_LIMIT_BYTES - FUNCTION_CODE_RESERVE_BYTES - defaults + 1_000_000));
+    const layer = new ChromiumFontsLayer(cheapStack(), 'Layer', { licensedFontsDir: fonts });
+    expect(layer.layout).toBe('compact');
+    expect(layer.environment).toEqual({ CHROMIUM_PACK_DIR: '/opt/chromium', FONTCONFIG_FILE: '/opt/fonts/fonts.conf' });
+    expect(() => new ChromiumFontsLayer(cheapStack(), 'Layer', { licensedFontsDir: fonts, layout: 'uncompressed' })).toThrow(/uncompressed layout would take .* MB.*use layout 'compact'/);
+  }, 120_000);
 
   it('rebuilds when a template’s font stack changes, not when the rest of its stylesheet does', () => {
     const templates = tempDir('layer-templates-');

@@ -5,9 +5,8 @@
  * built as `npx cdk synth` builds it (infra/lib/createApp.ts), with the variables the CLI sets.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -18,6 +17,7 @@ import { createApp } from '../../infra/lib/createApp';
 import { DEFAULT_API_RESERVED_CONCURRENCY, type PdfExportStack } from '../../infra/lib/PdfExportStack';
 import { PATHS } from '../../infra/lib/projectPaths';
 import { RESULT_WRITER_V2_FLAG, TRANSIENT_S3_ERRORS } from '../../infra/lib/constructs/BatchWorkflow';
+import { FUNCTION_CODE_RESERVE_BYTES, LAMBDA_UNZIPPED_LIMIT_BYTES } from '../../infra/lib/constructs/ChromiumFontsLayer';
 import { specOf } from '../../lambda/src/config/configTable';
 import { loadConfig } from '../../lambda/src/config/loadConfig';
 import { startLocalS3 } from '../../lambda/src/storage/startLocalS3';
@@ -193,22 +193,37 @@ describe('PdfExportStack (synthesized)', () => {
       expect(layer.Properties.CompatibleArchitectures).toEqual(['x86_64']);
       expect(layer.Properties.CompatibleRuntimes).toContain('nodejs22.x');
       const dir = assetDir(layer, 'Content');
-      // The binary as gzip (it unpacks ~3x faster than brotli: most of a cold start), Amazon Linux's
-      // libraries; not the package's fonts nor SwiftShader, which a GPU-less printer with its own fonts never uses.
-      expect(readdirSync(join(dir, 'chromium')).sort()).toEqual(['al2023.tar.br', 'chromium.gz']);
-      const binary = gunzipSync(readFileSync(join(dir, 'chromium', 'chromium.gz')));
-      expect(binary.subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46])); // an ELF executable
-      expect(binary.length).toBeGreaterThan(150_000_000);
-      const fonts = readdirSync(join(dir, 'fonts')).filter((f) => f.endsWith('.ttf'));
-      const faces = ['LXGWWenKai-Regular', 'NotoSansSC-Bold', 'NotoSansSC-Regular', 'NotoSerifSC-Bold', 'NotoSerifSC-Regular'];
-      expect(fonts.sort()).toEqual(faces.flatMap((f) => [`${f}-Extended.ttf`, `${f}.ttf`]).sort());
+      // The uncompressed layout (the default, it fits): the binary ready to run (nothing to unpack
+      // at a cold start), Amazon Linux's libraries in /opt/lib; not the package's fonts nor
+      // SwiftShader, which a GPU-less printer with its own fonts never uses.
+      expect(readdirSync(join(dir, 'chromium'))).toEqual(['chromium']);
+      const binary = join(dir, 'chromium', 'chromium');
+      expect(readFileSync(binary).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46])); // an ELF executable
+      expect(statSync(binary).size).toBeGreaterThan(150_000_000);
+      expect(statSync(binary).mode & 0o111).toBe(0o111);
+      expect(readdirSync(join(dir, 'lib'))).toEqual(expect.arrayContaining(['libnss3.so', 'libnspr4.so', 'libexpat.so.1']));
+      // The fonts as one pack, unpacked into /tmp/pdf-export-fonts before Chromium first starts.
+      const unpacked = mkdtempSync(join(tmpdir(), 'layer-fonts-'));
+      try {
+        execFileSync('tar', ['-x', '-z', '-f', join(dir, 'fonts', 'fonts.tar.gz'), '-C', unpacked]);
+        const faces = ['LXGWWenKai-Regular', 'NotoSansSC-Bold', 'NotoSansSC-Regular', 'NotoSerifSC-Bold', 'NotoSerifSC-Regular'];
+        expect(readdirSync(unpacked).filter((f) => f.endsWith('.ttf')).sort()).toEqual(faces.flatMap((f) => [`${f}-Extended.ttf`, `${f}.ttf`]).sort());
+        expect(readdirSync(unpacked)).toContain('licensed');
+      } finally {
+        rmSync(unpacked, { recursive: true, force: true });
+      }
+      expect(readdirSync(join(dir, 'fonts')).sort()).toEqual(['fontconfig-cache', 'fonts.conf', 'fonts.tar.gz', 'glyph-coverage.json']);
       const conf = readFileSync(join(dir, 'fonts', 'fonts.conf'), 'utf8');
-      // The extended halves are renamed by path, so the paths must be the layer's.
-      expect(conf).toMatch(/<string>\/opt\/fonts\/NotoSerifSC-Regular-Extended\.ttf<\/string><\/test>\s*<edit name="family" mode="assign_replace"><string>Noto Serif SC Extended<\/string>/);
-      expect(conf).toContain('<dir>/opt/fonts</dir>');
-      expect(conf).toContain('<dir>/opt/fonts/licensed</dir>');
-      expect(conf).toContain('<cachedir>/tmp/fontconfig-cache</cachedir>');
+      // The extended halves are renamed by path, so the paths must be where the pack unpacks.
+      expect(conf).toMatch(/<string>\/tmp\/pdf-export-fonts\/NotoSerifSC-Regular-Extended\.ttf<\/string><\/test>\s*<edit name="family" mode="assign_replace"><string>Noto Serif SC Extended<\/string>/);
+      expect(conf).toContain('<dir>/tmp/pdf-export-fonts</dir>');
+      expect(conf).toContain('<dir>/tmp/pdf-export-fonts/licensed</dir>');
+      // fontconfig's cache of those folders, made at synth (read-only), then a writable one.
+      expect(conf).toMatch(/<cachedir>\/opt\/fonts\/fontconfig-cache<\/cachedir>\s*<cachedir>\/tmp\/fontconfig-cache<\/cachedir>/);
+      expect(readdirSync(join(dir, 'fonts', 'fontconfig-cache'))).toHaveLength(2);
       expect(conf).not.toContain(root);
+      // Within Lambda's limit for code and layers, with room for the function.
+      expect(Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0])).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES - FUNCTION_CODE_RESERVE_BYTES);
       // `require('@sparticuz/chromium')` resolves in the layer (Node adds /opt/nodejs/node_modules).
       const pkgDir = join(dir, 'nodejs', 'node_modules', '@sparticuz', 'chromium');
       const chromium = require(pkgDir) as { executablePath: unknown; args: string[] };
@@ -239,7 +254,8 @@ describe('PdfExportStack (synthesized)', () => {
         expect(f.Layers).toEqual([layerRef]);
         const env = f.Environment.Variables;
         expect(env).toMatchObject({
-          CHROMIUM_PACK_DIR: '/opt/chromium',
+          CHROMIUM_PATH: '/opt/chromium/chromium',
+          FONTS_PACK: '/opt/fonts/fonts.tar.gz',
           FONTCONFIG_FILE: '/opt/fonts/fonts.conf',
           TEMPLATES_DIR: '/var/task/templates',
           RENDER_TIMEOUT_MS: '20000',
@@ -331,22 +347,25 @@ describe('PdfExportStack (synthesized)', () => {
       const work = mkdtempSync(join(tmpdir(), 'pdf-export-lambda-'));
       const s3 = await startLocalS3({ directory: join(work, 's3'), port: 0, bucket: 'smoke' });
       try {
-        // The layer's fonts.conf names /opt/fonts; here the same fonts are found where the asset is.
+        // Its own /tmp, as each Lambda container has: the layer's font pack unpacks there.
+        mkdirSync(join(work, 'tmp'));
+        // The layer's fonts.conf names /tmp/pdf-export-fonts and /opt/fonts/fontconfig-cache; here
+        // the pack unpacks into this test's temp folder and the cache is found where the asset is.
         const conf = readFileSync(join(layerDir, 'fonts', 'fonts.conf'), 'utf8')
+          .replace(/\/tmp\/pdf-export-fonts/g, join(work, 'tmp', 'pdf-export-fonts'))
           .replace(/\/opt\/fonts/g, join(layerDir, 'fonts'))
           .replace('/tmp/fontconfig-cache', join(work, 'fc-cache'));
         writeFileSync(join(work, 'fonts.conf'), conf);
+        copyFileSync(join(layerDir, 'fonts', 'glyph-coverage.json'), join(work, 'glyph-coverage.json'));
         const variables = fn('httpFunction').Properties.Environment.Variables as Record<string, unknown>;
-        // Its own /tmp, as each Lambda container has: the layer's pack (gzip) must not replace the
-        // Chromium that other test workers run from the machine's /tmp (the npm package's brotli).
-        mkdirSync(join(work, 'tmp'));
         const env: Record<string, string> = {
           PATH: process.env.PATH ?? '',
           HOME: work,
           TMPDIR: join(work, 'tmp'),
           ...Object.fromEntries(Object.entries(variables).filter(([, v]) => typeof v === 'string')),
           NODE_PATH: join(layerDir, 'nodejs', 'node_modules'),
-          CHROMIUM_PACK_DIR: join(layerDir, 'chromium'),
+          CHROMIUM_PATH: join(layerDir, 'chromium', 'chromium'),
+          FONTS_PACK: join(layerDir, 'fonts', 'fonts.tar.gz'),
           FONTCONFIG_FILE: join(work, 'fonts.conf'),
           TEMPLATES_DIR: join(taskDir, 'templates'),
           REPORTS_BUCKET: 'smoke',
@@ -551,8 +570,10 @@ describe('PdfExportStack (synthesized)', () => {
       return {
         PATH: process.env.PATH ?? '',
         HOME: work,
-        ...Object.fromEntries(Object.entries(variables).filter(([, v]) => typeof v === 'string')),
+        // The font pack unpacks only into /tmp: these probes never get as far as printing.
+        ...Object.fromEntries(Object.entries(variables).filter(([k, v]) => typeof v === 'string' && k !== 'FONTS_PACK')),
         NODE_PATH: join(layerDir, 'nodejs', 'node_modules'),
+        CHROMIUM_PATH: join(layerDir, 'chromium', 'chromium'),
         FONTCONFIG_FILE: join(layerDir, 'fonts', 'fonts.conf'),
         TEMPLATES_DIR: join(assetDir(resources[logicalId], 'Code'), 'templates'),
         REPORTS_BUCKET: 'probe-bucket',
@@ -599,7 +620,9 @@ describe('PdfExportStack (synthesized)', () => {
       const s3 = await startFakeS3({ status: 404, code: 'NoSuchKey' });
       let report: ProbeReport;
       try {
-        report = await probeBundle(dir, { ...lambdaEnv(id, s3.endpoint), CHROMIUM_PACK_DIR: join(work, 'no-chromium-here'), PROBE_EVENT: JSON.stringify(groupEvent()) });
+        // A "Chromium" that cannot run.
+        writeFileSync(join(work, 'not-chromium'), 'not an executable');
+        report = await probeBundle(dir, { ...lambdaEnv(id, s3.endpoint), CHROMIUM_PATH: join(work, 'not-chromium'), PROBE_EVENT: JSON.stringify(groupEvent()) });
       } finally {
         await s3.close();
       }

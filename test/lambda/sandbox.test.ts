@@ -10,7 +10,7 @@
  * `npm run test:lambda` runs this file alone.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchManifest } from '../../lambda/src/batch/BatchManifest';
@@ -194,8 +194,13 @@ describe('HttpRender (API Gateway → POST /reports, GET …)', () => {
     const text = compact(pdfText(pdf));
     expect(text).toContain(compact(data.county.name as string));
     expect(text).toContain(compact(data.county.province as string));
-    // @sparticuz/chromium took this for Amazon Linux 2023 (AWS_EXECUTION_ENV) and unpacked its libraries.
-    expect(existsSync(`/proc/${http.pid}/root/tmp/al2023/lib`)).toBe(true);
+    // The layer's uncompressed layout: Chromium ran from /opt (nothing unpacked), the fonts were
+    // unpacked into /tmp, and fontconfig read the layer's prebuilt cache of them instead of scanning
+    // them (it writes a cache of its own only when it had to scan).
+    const tmp = `/proc/${http.pid}/root/tmp`;
+    expect(existsSync(`${tmp}/chromium`)).toBe(false);
+    expect(readdirSync(`${tmp}/pdf-export-fonts`).filter((name) => name.endsWith('.ttf'))).toHaveLength(10);
+    expect(existsSync(`${tmp}/fontconfig-cache`) ? readdirSync(`${tmp}/fontconfig-cache`).filter((name) => name.includes('.cache-')) : []).toEqual([]);
     tmpAfterCold = http.tmpUsage().usedBytes;
     figures.push(`/tmp after cold start ${Math.round(tmpAfterCold / 1048576)} MB`);
   });
@@ -400,10 +405,10 @@ describe('cold starts, a full /tmp, and the error names Step Functions retries o
     }
   });
 
-  sandboxCase('recovers from ENOSPC during the Chromium unpack: the failure names the cause, the next invocation succeeds', async () => {
+  sandboxCase('recovers from ENOSPC during the font unpack: the failure names the cause, the next invocation succeeds', async () => {
     const fn = service.synth.functions.BatchRender;
-    // Only 64 MB of /tmp left: the unpack (about 200 MB) runs out of space part-way.
-    const box = service.sandbox('BatchRender', { tmpFillMb: fn.ephemeralMb - 64 });
+    // Only 32 MB of /tmp left: the fonts (68 MB unpacked) run out of space part-way.
+    const box = service.sandbox('BatchRender', { tmpFillMb: fn.ephemeralMb - 32 });
     try {
       const [a, b] = takeCounties(2);
       const failed = await box.invoke(group([a], 'sandbox-enospc'));
@@ -425,7 +430,8 @@ describe('cold starts, a full /tmp, and the error names Step Functions retries o
   });
 
   sandboxCase('a Chromium that cannot start fails the group as ChromiumError, an error the state machine retries', async () => {
-    const box = service.sandbox('BatchRender', { environment: { CHROMIUM_PACK_DIR: '/opt/no-such-chromium' } });
+    // A file that is there but is no program.
+    const box = service.sandbox('BatchRender', { environment: { CHROMIUM_PATH: '/opt/fonts/fonts.conf' } });
     try {
       const failed = await box.invoke(group(takeCounties(1), 'sandbox-chromium'));
       expect(failed.ok ? 'succeeded' : failed.error.errorType).toBe('ChromiumError');

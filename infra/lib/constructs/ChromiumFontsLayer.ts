@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { brotliDecompressSync, gzipSync } from 'node:zlib';
@@ -8,13 +8,22 @@ import { AssetHashType, DockerImage, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
+import { ENV, UNPACKED_FONTS_MTIME_SECONDS, UNPACKED_FONTS_NAME } from '../../../lambda/src/config/configTable';
 import { PATHS } from '../projectPaths';
+
+/**
+ * How the layer holds Chromium and the fonts (see ChromiumFontsLayer for the figures):
+ *   - `uncompressed`: the binary as it runs (nothing to unpack), the fonts as one gzip tar that
+ *     is unpacked into /tmp at a cold start;
+ *   - `compact`: the binary as gzip, unpacked into /tmp at a cold start, the fonts as they are.
+ */
+export type ChromiumLayout = 'uncompressed' | 'compact';
 
 export interface ChromiumFontsLayerProps {
   /**
    * A local folder with licensed fonts an office owns (仿宋_GB2312, 方正小标宋简体, 楷体_GB2312,
-   * 黑体 …). Its font files are copied to `/opt/fonts/licensed`, which the layer's fonts.conf
-   * lists, so the templates' CSS (licensed names first) picks them up with no code change.
+   * 黑体 …). Its font files go to the `licensed` folder beside the open fonts, which the layer's
+   * fonts.conf lists, so the templates' CSS (licensed names first) picks them up with no code change.
    * Use TrueType `.ttf` files (see fonts/README.md). A folder that does not exist is an error.
    * @default - the repository's git-ignored `fonts/` folder, if it holds any font file
    */
@@ -25,6 +34,13 @@ export interface ChromiumFontsLayerProps {
    */
   readonly chromiumPackageDir?: string;
   /**
+   * `auto` takes `uncompressed` (the faster cold start) when the layer then leaves
+   * FUNCTION_CODE_RESERVE_BYTES of Lambda's size limit for the function's own code, else `compact`
+   * (many or large licensed fonts).
+   * @default 'auto'
+   */
+  readonly layout?: ChromiumLayout | 'auto';
+  /**
    * Layer removal policy. RETAIN keeps old layer versions that running functions may still use.
    * @default RemovalPolicy.DESTROY
    */
@@ -33,9 +49,20 @@ export interface ChromiumFontsLayerProps {
 
 const FONT_FILE = /\.(ttf|otf|ttc)$/i;
 /** Bump when the layer's layout changes, so the asset is rebuilt. */
-const LAYOUT_VERSION = '4';
+const LAYOUT_VERSION = '5';
 /** Written by scripts/build-fonts.mjs beside fonts.conf; the service refuses characters outside it. */
 const COVERAGE_FILE = 'glyph-coverage.json';
+/**
+ * Lambda's limit for a function's code and all its layers, unzipped, in bytes ("Function code
+ * combined with layers exceeds the maximum allowed size of 262144000 bytes").
+ */
+export const LAMBDA_UNZIPPED_LIMIT_BYTES = 262_144_000;
+/** What the layout leaves of that limit for a render function's own code (its bundle, map and templates: ~8.4 MB). */
+export const FUNCTION_CODE_RESERVE_BYTES = 16_000_000;
+/** How long a file made into build/ for the layer is kept unused (see `cached`). */
+const CACHE_UNUSED_MS = 24 * 3600 * 1000;
+/** The layer's JS package, Amazon Linux's libraries, fonts.conf and the coverage file, rounded up: added to the big files when choosing. */
+const SMALL_FILES_BYTES = 5_000_000;
 
 function listFonts(dir: string | undefined): string[] {
   if (!dir || !existsSync(dir)) return [];
@@ -46,47 +73,67 @@ function listFonts(dir: string | undefined): string[] {
 }
 
 /**
- * One Lambda layer with everything Chromium needs at run time:
+ * One Lambda layer with everything Chromium needs at run time. Layout `uncompressed` (the default):
  *
- *   /opt/chromium/chromium.gz                    the Chromium binary, recompressed with gzip -9
- *   /opt/chromium/al2023.tar.br                  the package's Amazon Linux 2023 libraries
- *   /opt/nodejs/node_modules/@sparticuz/chromium the package's JS (one esbuild file, with its
- *                                                two dependencies inlined), so `require` resolves
- *   /opt/fonts/*.ttf, /opt/fonts/fonts.conf      the open CJK stand-ins, each split into a GB 2312
- *                                                core and an "Extended" rest; fonts.conf lists
- *                                                /opt/fonts and /opt/fonts/licensed only
+ *   /opt/chromium/chromium                       the Chromium binary, ready to run (CHROMIUM_PATH)
+ *   /opt/lib/*.so*                               the package's Amazon Linux 2023 libraries (NSS,
+ *                                                expat), found through Lambda's LD_LIBRARY_PATH
+ *   /opt/fonts/fonts.tar.gz                      the open CJK stand-ins, each split into a GB 2312
+ *                                                core and an "Extended" rest, and an office's
+ *                                                licensed fonts under licensed/ (FONTS_PACK): unpacked
+ *                                                into /tmp/pdf-export-fonts before Chromium first starts
+ *   /opt/fonts/fonts.conf                        lists /tmp/pdf-export-fonts and its licensed/ only
  *   /opt/fonts/glyph-coverage.json               the characters every font stack of the templates
  *                                                can print, licensed fonts included: the service
  *                                                refuses data with any other (fonts/README.md)
- *   /opt/fonts/licensed/*                        an office's licensed fonts (optional)
+ *   /opt/nodejs/node_modules/@sparticuz/chromium the package's JS (one esbuild file, with its
+ *                                                two dependencies inlined), so `require` resolves
  *
- * Functions using it set CHROMIUM_PACK_DIR=/opt/chromium and FONTCONFIG_FILE=/opt/fonts/fonts.conf;
- * lambda/src/chromium/unpackChromium.ts unpacks the binary into /tmp once per container.
+ * Layout `compact`: /opt/chromium/chromium.gz and al2023.tar.br (CHROMIUM_PACK_DIR, unpacked into
+ * /tmp by lambda/src/chromium/unpackChromium.ts), the fonts as files in /opt/fonts and
+ * /opt/fonts/licensed, which fonts.conf lists; no FONTS_PACK.
  *
- * Why gzip for the binary: unpacking it is most of a cold start. Streamed to a tmpfs on one core
- * (2026-12-06), the package's brotli file (63.6 MB) takes ~1.4 s, the same binary as gzip -9
- * (87.2 MB) ~0.5 s; the layer grows by ~24 MB (within Lambda's 250 MB for function + layers).
- * The package's fonts and SwiftShader are left out: the service prints with its own fonts and no
- * GPU. The recompression (~10 s) is cached in build/layer-chromium, keyed by the brotli file.
+ * Why two layouts: a cold start spends most of its time unpacking whatever the layer holds
+ * compressed, and Lambda's 262,144,000 bytes do not hold both the binary (197 MB) and the fonts
+ * (68 MB) uncompressed. *Measured* in the Lambda sandbox on one core (2026-12-06, docs/lambda-sandbox.md):
+ * the binary as gzip -9 (87 MB) took ~0.8 s to unpack, the fonts as one gzip -9 tar (41 MB) ~0.3 s,
+ * and a binary run straight from /opt costs nothing to start. So `uncompressed` packs the fonts and
+ * leaves the binary alone: ~241 MB of layer. Licensed fonts grow the pack; when the layer would no
+ * longer leave FUNCTION_CODE_RESERVE_BYTES for the function, `auto` falls back to `compact` (~165 MB
+ * plus the licensed fonts), whose cold start is slower by the difference.
+ * Both leave out the package's fonts and SwiftShader: the service prints with its own fonts and no GPU.
  *
- * Built at synth time by a local bundling step (no Docker, no network): copies the brotli files,
- * bundles the package's JS with esbuild, and runs scripts/build-fonts.mjs with `/opt/fonts` paths
- * (into build/layer-fonts, which it updates incrementally).
- * The asset hash covers the Chromium package version, the fonts script and font package versions,
- * the licensed fonts' names and sizes, and the templates' font stacks (they decide the coverage),
- * so an unchanged layer is not uploaded again.
+ * Built at synth time by a local bundling step (no Docker, no network): copies the binary
+ * (decompressed once from the package's brotli into build/layer-chromium) and the libraries,
+ * bundles the package's JS with esbuild, and runs scripts/build-fonts.mjs with the layout's paths
+ * (into build/layer-fonts, which it updates incrementally); the font pack is cached in
+ * build/layer-fonts-pack.
+ * The asset hash covers the layout, the Chromium package version, the fonts script and font package
+ * versions, the licensed fonts' names and sizes, and the templates' font stacks (they decide the
+ * coverage), so an unchanged layer is not uploaded again.
  */
 export class ChromiumFontsLayer extends Construct {
-  /** Where the layer puts Chromium's compressed files: the CHROMIUM_PACK_DIR to set. */
+  /** Where the `uncompressed` layout puts the binary: the CHROMIUM_PATH to set. */
+  static readonly CHROMIUM_PATH = '/opt/chromium/chromium';
+  /** Where the `compact` layout puts Chromium's compressed files: the CHROMIUM_PACK_DIR to set. */
   static readonly CHROMIUM_PACK_DIR = '/opt/chromium';
   /** The fontconfig file to set as FONTCONFIG_FILE. */
   static readonly FONTCONFIG_FILE = '/opt/fonts/fonts.conf';
   static readonly FONTS_DIR = '/opt/fonts';
-  static readonly LICENSED_FONTS_DIR = '/opt/fonts/licensed';
+  /** The `uncompressed` layout's font pack: the FONTS_PACK to set. */
+  static readonly FONTS_PACK = '/opt/fonts/fonts.tar.gz';
+  /** Where the service unpacks FONTS_PACK (lambda/src/chromium/unpackFonts.ts), which fonts.conf lists. */
+  static readonly UNPACKED_FONTS_DIR = `/tmp/${UNPACKED_FONTS_NAME}`;
+  /** The `uncompressed` layout's fontconfig cache of the unpacked fonts, made at synth (see `fontconfigCache`). */
+  static readonly PREBUILT_FONTCONFIG_CACHE = '/opt/fonts/fontconfig-cache';
 
   readonly layer: lambda.LayerVersion;
   /** Licensed font files found and shipped (names only). */
   readonly licensedFonts: readonly string[];
+  /** The layout chosen (see ChromiumFontsLayerProps.layout). */
+  readonly layout: ChromiumLayout;
+  /** The variables a function using this layer sets: where Chromium and the fonts are. */
+  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ChromiumFontsLayerProps = {}) {
     super(scope, id);
@@ -98,15 +145,28 @@ export class ChromiumFontsLayer extends Construct {
     }
     const licensedDir = props.licensedFontsDir ?? PATHS.licensedFonts;
     this.licensedFonts = listFonts(licensedDir);
+    this.layout = props.layout === 'compact' || props.layout === 'uncompressed' ? props.layout : ChromiumFontsLayer.chooseLayout(chromiumDir, licensedDir, this.licensedFonts);
+    if (props.layout === 'uncompressed') {
+      const bytes = ChromiumFontsLayer.uncompressedBytes(chromiumDir, licensedDir, this.licensedFonts);
+      if (bytes + FUNCTION_CODE_RESERVE_BYTES > LAMBDA_UNZIPPED_LIMIT_BYTES) {
+        throw new Error(`${id}: the uncompressed layout would take ${(bytes / 1e6).toFixed(1)} MB, leaving less than ${FUNCTION_CODE_RESERVE_BYTES / 1e6} MB of Lambda's ${LAMBDA_UNZIPPED_LIMIT_BYTES / 1e6} MB for the function; use layout 'compact' or 'auto', or ship fewer licensed fonts.`);
+      }
+    }
+    this.environment = Object.freeze<Record<string, string>>(
+      this.layout === 'uncompressed'
+        ? { [ENV.CHROMIUM_PATH]: ChromiumFontsLayer.CHROMIUM_PATH, [ENV.FONTS_PACK]: ChromiumFontsLayer.FONTS_PACK, [ENV.FONTCONFIG_FILE]: ChromiumFontsLayer.FONTCONFIG_FILE }
+        : { [ENV.CHROMIUM_PACK_DIR]: ChromiumFontsLayer.CHROMIUM_PACK_DIR, [ENV.FONTCONFIG_FILE]: ChromiumFontsLayer.FONTCONFIG_FILE },
+    );
 
-    const assetHash = ChromiumFontsLayer.fingerprint(chromiumDir, licensedDir, this.licensedFonts);
+    const layout = this.layout;
+    const assetHash = ChromiumFontsLayer.fingerprint(chromiumDir, licensedDir, this.licensedFonts, PATHS.templates, layout);
     const bundle = (outputDir: string): boolean => {
-      ChromiumFontsLayer.assemble(outputDir, chromiumDir, licensedDir, this.licensedFonts);
+      ChromiumFontsLayer.assemble(outputDir, chromiumDir, licensedDir, this.licensedFonts, layout);
       return true;
     };
 
     this.layer = new lambda.LayerVersion(this, 'Layer', {
-      description: `@sparticuz/chromium ${ChromiumFontsLayer.packageVersion(chromiumDir)} (x86_64) + CJK fonts${this.licensedFonts.length > 0 ? ` + ${this.licensedFonts.length} licensed` : ''}`,
+      description: `@sparticuz/chromium ${ChromiumFontsLayer.packageVersion(chromiumDir)} (x86_64, ${layout}) + CJK fonts${this.licensedFonts.length > 0 ? ` + ${this.licensedFonts.length} licensed` : ''}`,
       compatibleRuntimes: [lambda.Runtime.NODEJS_22_X, lambda.Runtime.NODEJS_24_X],
       compatibleArchitectures: [lambda.Architecture.X86_64],
       license: 'MIT (@sparticuz/chromium), OFL-1.1 (Noto, LXGW WenKai); licensed fonts under their own terms',
@@ -123,14 +183,27 @@ export class ChromiumFontsLayer extends Construct {
     });
   }
 
+  /** `uncompressed` when it leaves FUNCTION_CODE_RESERVE_BYTES of Lambda's limit, else `compact`. */
+  static chooseLayout(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): ChromiumLayout {
+    const bytes = ChromiumFontsLayer.uncompressedBytes(chromiumDir, licensedDir, licensedFonts);
+    return bytes + FUNCTION_CODE_RESERVE_BYTES <= LAMBDA_UNZIPPED_LIMIT_BYTES ? 'uncompressed' : 'compact';
+  }
+
+  /** The size of the `uncompressed` layout: the binary, the font pack (built and cached now) and the small files. */
+  static uncompressedBytes(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): number {
+    const binary = statSync(ChromiumFontsLayer.rawChromium(join(chromiumDir, 'bin', 'chromium.br'))).size;
+    const pack = statSync(ChromiumFontsLayer.fontPack(ChromiumFontsLayer.buildFonts('uncompressed', licensedDir), licensedDir, licensedFonts)).size;
+    return binary + pack + SMALL_FILES_BYTES;
+  }
+
   static packageVersion(chromiumDir: string): string {
     return (JSON.parse(readFileSync(join(chromiumDir, 'package.json'), 'utf8')) as { version: string }).version;
   }
 
-  /** Cheap and stable: versions, script text and file names/sizes, never the 130 MB of content. */
-  static fingerprint(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[], templatesDir: string = PATHS.templates): string {
+  /** Cheap and stable: versions, script text and file names/sizes, never the 200 MB of content. */
+  static fingerprint(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[], templatesDir: string = PATHS.templates, layout: ChromiumLayout = 'uncompressed'): string {
     const hash = createHash('sha256');
-    hash.update(`layout ${LAYOUT_VERSION}\n`);
+    hash.update(`layout ${LAYOUT_VERSION} ${layout}\n`);
     hash.update(readFileSync(join(chromiumDir, 'package.json')));
     for (const name of readdirSync(join(chromiumDir, 'bin')).sort()) hash.update(`bin ${name} ${statSync(join(chromiumDir, 'bin', name)).size}\n`);
     hash.update(readFileSync(PATHS.buildFontsScript));
@@ -150,19 +223,170 @@ export class ChromiumFontsLayer extends Construct {
     return hash.digest('hex');
   }
 
-  /** The binary of `brotliFile` as gzip -9, made once and kept in build/layer-chromium (see the class comment for why). */
+  /**
+   * A file made once into build/<folder>/<name> and kept. Written under a name of this process first:
+   * an interrupted synth leaves no truncated cache, and test workers synthesizing at once never see
+   * each other's half-written file (the last rename wins, with the same content). Making one removes
+   * the folder's files unused for a day (another package version, another set of licensed fonts),
+   * never one a synth running now may be copying.
+   */
+  private static cached(folder: string, name: string, make: (partial: string) => void): string {
+    const dir = join(PATHS.root, 'build', folder);
+    const file = join(dir, name);
+    if (existsSync(file)) {
+      const now = new Date();
+      utimesSync(file, now, now); // in use: kept by the pruning below
+      return file;
+    }
+    mkdirSync(dir, { recursive: true });
+    for (const old of readdirSync(dir)) {
+      const path = join(dir, old);
+      if (Date.now() - statSync(path).mtimeMs > CACHE_UNUSED_MS) rmSync(path, { force: true, recursive: true });
+    }
+    const partial = `${file}.${process.pid}.partial`;
+    try {
+      make(partial);
+      renameSync(partial, file);
+    } finally {
+      rmSync(partial, { force: true, recursive: true });
+    }
+    return file;
+  }
+
+  /** The binary of `brotliFile`, decompressed once and kept in build/layer-chromium (~1.5 s). */
+  static rawChromium(brotliFile: string): string {
+    const info = statSync(brotliFile);
+    return ChromiumFontsLayer.cached('layer-chromium', `chromium-${info.size}-${Math.round(info.mtimeMs)}`, (partial) => {
+      writeFileSync(partial, brotliDecompressSync(readFileSync(brotliFile)), { mode: 0o755 });
+    });
+  }
+
+  /** The binary as gzip -9 for the `compact` layout: it unpacks in about a third of brotli's time. Made once (~10 s) and kept. */
   static gzippedChromium(brotliFile: string): string {
     const info = statSync(brotliFile);
-    const cacheDir = join(PATHS.root, 'build', 'layer-chromium');
-    const cached = join(cacheDir, `chromium-${info.size}-${Math.round(info.mtimeMs)}.gz`);
-    if (!existsSync(cached)) {
-      mkdirSync(cacheDir, { recursive: true });
-      const gzipped = gzipSync(brotliDecompressSync(readFileSync(brotliFile)), { level: 9 });
-      // Written under another name first: an interrupted synth must not leave a truncated cache.
-      writeFileSync(`${cached}.partial`, gzipped);
-      renameSync(`${cached}.partial`, cached);
+    return ChromiumFontsLayer.cached('layer-chromium-gz', `chromium-${info.size}-${Math.round(info.mtimeMs)}.gz`, (partial) => {
+      writeFileSync(partial, gzipSync(brotliDecompressSync(readFileSync(brotliFile)), { level: 9 }));
+    });
+  }
+
+  /**
+   * Runs scripts/build-fonts.mjs for `layout` into build/layer-fonts-<layout> (incremental: the
+   * TrueType files are rebuilt only when their sources change, fonts.conf and the coverage each
+   * time) and returns that folder. One folder per layout, since their fonts.conf differ.
+   */
+  static buildFonts(layout: ChromiumLayout, licensedDir: string): string {
+    const fontsCache = join(PATHS.root, 'build', `layer-fonts-${layout}`);
+    const fontsDir = layout === 'uncompressed' ? ChromiumFontsLayer.UNPACKED_FONTS_DIR : ChromiumFontsLayer.FONTS_DIR;
+    execFileSync(
+      process.execPath,
+      [
+        PATHS.buildFontsScript,
+        '--out-dir',
+        fontsCache,
+        '--fonts-dir-in-config',
+        fontsDir,
+        // The prebuilt cache first (read-only); fontconfig writes a cache it has to make into the next.
+        ...(layout === 'uncompressed' ? ['--cache-dir', ChromiumFontsLayer.PREBUILT_FONTCONFIG_CACHE] : []),
+        '--cache-dir',
+        '/tmp/fontconfig-cache',
+        '--extra-dir',
+        `${fontsDir}/licensed`,
+        // The coverage counts the licensed fonts where they are now, not where the layer puts them.
+        '--scan-dir',
+        licensedDir,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    return fontsCache;
+  }
+
+  /**
+   * The `uncompressed` layout's font pack: the open fonts of `fontsDir` and the licensed ones under
+   * licensed/, as one gzip -9 tar (68 MB of fonts: 41 MB). Made once per set of fonts (~6 s) and kept.
+   */
+  static fontPack(fontsDir: string, licensedDir: string, licensedFonts: readonly string[]): string {
+    const open = readdirSync(fontsDir).filter((name) => name.endsWith('.ttf')).sort();
+    const key = createHash('sha256');
+    for (const [dir, names] of [[fontsDir, open], [licensedDir, licensedFonts]] as const) {
+      for (const name of names) {
+        const info = statSync(join(dir, name));
+        key.update(`${dir}/${name} ${info.size} ${Math.round(info.mtimeMs)}\n`);
+      }
     }
-    return cached;
+    return ChromiumFontsLayer.cached('layer-fonts-pack', `fonts-${key.digest('hex').slice(0, 16)}.tar.gz`, (partial) => {
+      const staging = `${partial}.d`;
+      mkdirSync(join(staging, 'licensed'), { recursive: true });
+      try {
+        for (const name of open) copyFileSync(join(fontsDir, name), join(staging, name));
+        for (const name of licensedFonts) copyFileSync(join(licensedDir, name), join(staging, 'licensed', name));
+        // tar(1) rather than a tar library: this step is synchronous (CDK's local bundling is).
+        const tar = execFileSync('tar', ['-c', '-f', '-', '-C', staging, ...open, 'licensed'], { maxBuffer: 1024 * 1024 * 1024 });
+        writeFileSync(partial, gzipSync(tar, { level: 9 }));
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /**
+   * fontconfig's cache of the fonts as the service unpacks them (/tmp/pdf-export-fonts and its
+   * licensed/, with the fixed folder time lambda/src/chromium/unpackFonts.ts gives them), so that
+   * Chromium's first start reads it instead of scanning every font: *measured* (2026-12-06, one core)
+   * launch 380 → 165 ms. Made by the layer's own Chromium (its fontconfig writes the cache format it
+   * reads) with FONTCONFIG_SYSROOT pointing at a copy of that tree, which makes fontconfig name and
+   * fill the cache with the paths inside the tree. Kept in build/layer-fontconfig per set of fonts
+   * and binary (~1 s to make). Returns the folder of cache files.
+   */
+  static fontconfigCache(binary: string, fontsDir: string, licensedDir: string, licensedFonts: readonly string[]): string | undefined {
+    const open = readdirSync(fontsDir).filter((name) => name.endsWith('.ttf')).sort();
+    const conf = readFileSync(join(fontsDir, 'fonts.conf'), 'utf8');
+    const key = createHash('sha256').update(`${statSync(binary).size}\n${conf}\n`);
+    for (const [dir, names] of [[fontsDir, open], [licensedDir, licensedFonts]] as const) {
+      for (const name of names) key.update(`${name} ${statSync(join(dir, name)).size}\n`);
+    }
+    const dir = join(PATHS.root, 'build', 'layer-fontconfig', key.digest('hex').slice(0, 16));
+    if (existsSync(dir)) return dir;
+    const root = `${dir}.${process.pid}.sysroot`;
+    const fonts = join(root, ChromiumFontsLayer.UNPACKED_FONTS_DIR);
+    mkdirSync(join(fonts, 'licensed'), { recursive: true });
+    try {
+      for (const name of open) copyFileSync(join(fontsDir, name), join(fonts, name));
+      for (const name of licensedFonts) copyFileSync(join(licensedDir, name), join(fonts, 'licensed', name));
+      const time = new Date(UNPACKED_FONTS_MTIME_SECONDS * 1000);
+      utimesSync(join(fonts, 'licensed'), time, time);
+      utimesSync(fonts, time, time);
+      // The layer's fonts.conf, writing its caches into the tree.
+      writeFileSync(join(root, 'fonts.conf'), conf.replace(/\s*<cachedir>[^<]*<\/cachedir>/g, '').replace('<config>', '<cachedir>/fontconfig-cache</cachedir>\n  <config>'));
+      // Starting Chromium is enough: it reads the fonts' configuration at start-up.
+      const script = `require('puppeteer-core').launch({ executablePath: process.argv[1], headless: 'shell', pipe: true, args: ['--no-sandbox', '--disable-gpu', '--single-process', '--no-zygote'] }).then((browser) => browser.close())`;
+      try {
+        execFileSync(process.execPath, ['-e', script, binary], {
+          cwd: PATHS.root,
+          env: { PATH: process.env.PATH ?? '', HOME: root, FONTCONFIG_SYSROOT: root, FONTCONFIG_FILE: join(root, 'fonts.conf') },
+          stdio: ['ignore', 'ignore', 'pipe'],
+          timeout: 60_000,
+        });
+      } catch (error) {
+        // E.g. synth on macOS, where a Linux binary cannot run: the layer works without the cache.
+        const reason = (error as Error).message.split('\n')[0];
+        process.stderr.write(`ChromiumFontsLayer: no prebuilt fontconfig cache (the layer's Chromium did not run here: ${reason}); each cold start will scan the fonts, ~0.2 s.\n`);
+        return undefined;
+      }
+      const made = readdirSync(join(root, 'fontconfig-cache')).filter((name) => name.includes('.cache-'));
+      if (made.length < 2) throw new Error(`Chromium wrote ${made.length} fontconfig cache files for the layer's 2 font folders.`);
+      const partial = `${dir}.${process.pid}.partial`;
+      mkdirSync(partial, { recursive: true });
+      for (const name of made) copyFileSync(join(root, 'fontconfig-cache', name), join(partial, name));
+      try {
+        renameSync(partial, dir);
+      } catch (error) {
+        if (!existsSync(dir)) throw error; // made meanwhile by another synth: theirs is the same
+        rmSync(partial, { recursive: true, force: true });
+      }
+      return dir;
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   }
 
   /** The templates' font stacks as JSON, read by scripts/build-fonts.mjs itself (~0.1 s). */
@@ -173,11 +397,20 @@ export class ChromiumFontsLayer extends Construct {
   }
 
   /** Writes the layer's content into `outputDir` (synchronous: CDK's local bundling is). */
-  static assemble(outputDir: string, chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): void {
+  static assemble(outputDir: string, chromiumDir: string, licensedDir: string, licensedFonts: readonly string[], layout: ChromiumLayout = 'uncompressed'): void {
+    const brotliBinary = join(chromiumDir, 'bin', 'chromium.br');
+    const libraries = join(chromiumDir, 'bin', 'al2023.tar.br');
     const packDir = join(outputDir, 'chromium');
     mkdirSync(packDir, { recursive: true });
-    copyFileSync(ChromiumFontsLayer.gzippedChromium(join(chromiumDir, 'bin', 'chromium.br')), join(packDir, 'chromium.gz'));
-    copyFileSync(join(chromiumDir, 'bin', 'al2023.tar.br'), join(packDir, 'al2023.tar.br'));
+    if (layout === 'uncompressed') {
+      copyFileSync(ChromiumFontsLayer.rawChromium(brotliBinary), join(packDir, 'chromium'));
+      chmodSync(join(packDir, 'chromium'), 0o755);
+      // The tar holds lib/…: it lands in /opt/lib, on Lambda's LD_LIBRARY_PATH.
+      execFileSync('tar', ['-x', '-f', '-', '-C', outputDir], { input: brotliDecompressSync(readFileSync(libraries)) });
+    } else {
+      copyFileSync(ChromiumFontsLayer.gzippedChromium(brotliBinary), join(packDir, 'chromium.gz'));
+      copyFileSync(libraries, join(packDir, 'al2023.tar.br'));
+    }
 
     // The package's CommonJS build with follow-redirects and tar-fs inlined: one file, no tree to copy.
     const pkgOut = join(outputDir, 'nodejs', 'node_modules', '@sparticuz', 'chromium');
@@ -198,7 +431,7 @@ export class ChromiumFontsLayer extends Construct {
         {
           name: '@sparticuz/chromium',
           version,
-          description: 'Bundled by infra/lib/constructs/ChromiumFontsLayer.ts; the brotli files are in /opt/chromium.',
+          description: 'Bundled by infra/lib/constructs/ChromiumFontsLayer.ts; the binary is in /opt/chromium.',
           license: 'MIT',
           main: './build/cjs/index.cjs',
           exports: { '.': { require: './build/cjs/index.cjs', default: './build/cjs/index.cjs' } },
@@ -209,34 +442,21 @@ export class ChromiumFontsLayer extends Construct {
     );
     if (existsSync(join(chromiumDir, 'LICENSE'))) copyFileSync(join(chromiumDir, 'LICENSE'), join(pkgOut, 'LICENSE'));
 
-    // scripts/build-fonts.mjs is incremental per output folder (the WOFF2 → TTF conversion takes
-    // seconds), so it builds into a cache under build/ and the result is copied into the layer.
     const fontsOut = join(outputDir, 'fonts');
-    const fontsCache = join(PATHS.root, 'build', 'layer-fonts');
-    execFileSync(
-      process.execPath,
-      [
-        PATHS.buildFontsScript,
-        '--out-dir',
-        fontsCache,
-        '--fonts-dir-in-config',
-        ChromiumFontsLayer.FONTS_DIR,
-        '--cache-dir',
-        '/tmp/fontconfig-cache',
-        '--extra-dir',
-        ChromiumFontsLayer.LICENSED_FONTS_DIR,
-        // The coverage counts the licensed fonts where they are now, not where the layer puts them.
-        '--scan-dir',
-        licensedDir,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
     mkdirSync(fontsOut, { recursive: true });
-    for (const name of readdirSync(fontsCache)) {
-      if (name === 'fonts.conf' || name === COVERAGE_FILE || name.endsWith('.ttf')) copyFileSync(join(fontsCache, name), join(fontsOut, name));
+    const fontsCache = ChromiumFontsLayer.buildFonts(layout, licensedDir);
+    for (const name of ['fonts.conf', COVERAGE_FILE]) copyFileSync(join(fontsCache, name), join(fontsOut, name));
+    if (layout === 'uncompressed') {
+      copyFileSync(ChromiumFontsLayer.fontPack(fontsCache, licensedDir, licensedFonts), join(fontsOut, 'fonts.tar.gz'));
+      const prebuilt = ChromiumFontsLayer.fontconfigCache(ChromiumFontsLayer.rawChromium(brotliBinary), fontsCache, licensedDir, licensedFonts);
+      const cacheOut = join(outputDir, ChromiumFontsLayer.PREBUILT_FONTCONFIG_CACHE.slice('/opt/'.length));
+      mkdirSync(cacheOut, { recursive: true });
+      for (const name of prebuilt ? readdirSync(prebuilt) : []) copyFileSync(join(prebuilt!, name), join(cacheOut, name));
+    } else {
+      for (const name of readdirSync(fontsCache).filter((n) => n.endsWith('.ttf'))) copyFileSync(join(fontsCache, name), join(fontsOut, name));
+      const licensedOut = join(fontsOut, 'licensed');
+      mkdirSync(licensedOut, { recursive: true });
+      for (const name of licensedFonts) copyFileSync(join(licensedDir, name), join(licensedOut, name));
     }
-    const licensedOut = join(fontsOut, 'licensed');
-    mkdirSync(licensedOut, { recursive: true });
-    for (const name of licensedFonts) copyFileSync(join(licensedDir, name), join(licensedOut, name));
   }
 }

@@ -5,11 +5,14 @@
  * only on that browser, and only until close), the memory-pressure hints that keep it from
  * growing, and who must hear when it goes (`watch`): the renders still printing on it.
  */
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type CDPSession } from 'puppeteer-core';
 import { unpackChromium } from './unpackChromium';
+import { unpackFonts } from './unpackFonts';
 import { ChromiumError } from '../core/errors';
 import { SealedPage } from './SealedPage';
 
@@ -18,8 +21,10 @@ export interface BrowserLaunchOptions {
   readonly fontconfigFile: string;
   /** Another Chromium binary (CHROMIUM_PATH); default is @sparticuz/chromium. */
   readonly executablePath?: string;
-  /** Folder holding @sparticuz/chromium's brotli files, e.g. /opt/chromium in the Lambda layer. */
+  /** Folder holding @sparticuz/chromium's brotli files (CHROMIUM_PACK_DIR); default the package's own. */
   readonly chromiumPackDir?: string;
+  /** A gzip tar of the fonts FONTCONFIG_FILE lists, unpacked before the first launch (FONTS_PACK, the Lambda layer's). */
+  readonly fontsPack?: string;
 }
 
 /** Flags from @sparticuz/chromium that weaken the page's isolation; a PDF printer needs none of them. */
@@ -273,6 +278,12 @@ export class BrowserSupervisor {
 
   private async launch(): Promise<Browser> {
     const executablePath = this.options.executablePath ?? (await unpackChromium(this.options.chromiumPackDir));
+    // Checked first: puppeteer reports a binary it cannot execute as an 'error' event nobody
+    // listens to, which would end the whole process instead of this one launch.
+    await access(executablePath, constants.X_OK).catch((error: unknown) => {
+      throw new ChromiumError(`Chromium at ${executablePath} cannot be run (${(error as NodeJS.ErrnoException).code ?? String(error)}); check CHROMIUM_PATH and that the file is executable.`, { cause: error });
+    });
+    if (this.options.fontsPack !== undefined) await unpackFonts(this.options.fontsPack, this.options.fontconfigFile);
     return puppeteer.launch({
       executablePath,
       args: chromiumArgs(),

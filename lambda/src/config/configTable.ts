@@ -9,6 +9,17 @@ import { join } from 'node:path';
 
 /** Every server this program starts on a developer's machine (`npm start`, its S3) listens here only. */
 export const LOCAL_HOST = '127.0.0.1';
+/**
+ * The folder under the temp directory FONTS_PACK unpacks into (lambda/src/chromium/unpackFonts.ts),
+ * which the Lambda layer's fonts.conf lists (infra/lib/constructs/ChromiumFontsLayer.ts): one name for both.
+ */
+export const UNPACKED_FONTS_NAME = 'pdf-export-fonts';
+/**
+ * The modification time (seconds since the epoch: 2000-01-01) the unpacked font folders are given.
+ * fontconfig trusts a cache of a folder only while the folder's time equals the one the cache was
+ * made with, so the layer's prebuilt cache (ChromiumFontsLayer) is made for folders of this time.
+ */
+export const UNPACKED_FONTS_MTIME_SECONDS = 946_684_800;
 
 /** The part of the program a variable configures; a section of the AppConfig object. */
 export type ConfigSection = 'render' | 'storage' | 'service' | 'http' | 'batch' | 'devServer' | 'playground' | 'logging' | 'cli';
@@ -104,7 +115,13 @@ export const CONFIG_TABLE = {
     section: 'render',
     kind: 'path',
     shownDefault: "unset (the npm package's `bin/`)",
-    meaning: "Folder with @sparticuz/chromium's brotli files (`/opt/chromium` on Lambda).",
+    meaning: "Folder with @sparticuz/chromium's brotli files, or the Lambda layer's `chromium.gz` in its compact layout (`/opt/chromium`).",
+  },
+  FONTS_PACK: {
+    section: 'render',
+    kind: 'path',
+    shownDefault: 'unset (the fonts are where `FONTCONFIG_FILE` lists them)',
+    meaning: "A gzip tar of fonts, unpacked into `/tmp/pdf-export-fonts` before Chromium first starts, which `FONTCONFIG_FILE` must list (the Lambda layer's `/opt/fonts/fonts.tar.gz`).",
   },
   RENDER_TIMEOUT_MS: {
     section: 'render',

@@ -69,6 +69,8 @@ export interface RenderConfig {
   readonly chromiumPath: string | undefined;
   /** CHROMIUM_PACK_DIR */
   readonly chromiumPackDir: string | undefined;
+  /** FONTS_PACK */
+  readonly fontsPack: string | undefined;
   /** RENDER_TIMEOUT_MS */
   readonly renderTimeoutMs: number;
   /** MAX_HTML_BYTES */
@@ -198,6 +200,7 @@ export function loadRenderSettings(env: Env, root = findProjectRoot()): RenderCo
     fontconfigFile: readVariable(env, 'FONTCONFIG_FILE', root),
     chromiumPath: readVariable(env, 'CHROMIUM_PATH', root),
     chromiumPackDir: readVariable(env, 'CHROMIUM_PACK_DIR', root),
+    fontsPack: readVariable(env, 'FONTS_PACK', root),
     renderTimeoutMs: readVariable(env, 'RENDER_TIMEOUT_MS'),
     maxHtmlBytes: readVariable(env, 'MAX_HTML_BYTES'),
     maxPages: readVariable(env, 'MAX_PAGES'),
@@ -298,6 +301,9 @@ export function requirePrinting(render: RenderConfig): RenderConfig {
   }
   if (render.chromiumPath !== undefined && !existsSync(render.chromiumPath)) {
     throw new ConfigError(`CHROMIUM_PATH ${render.chromiumPath} does not exist; unset it to use the bundled Chromium.`);
+  }
+  if (render.fontsPack !== undefined && !existsSync(render.fontsPack)) {
+    throw new ConfigError(`FONTS_PACK ${render.fontsPack} does not exist; unset it where the fonts are not packed (they are then found where FONTCONFIG_FILE lists them).`);
   }
   return render;
 }

@@ -6,8 +6,8 @@
  * only: view.json is compiled against schema.json here, with the product's formatters and charts.
  */
 import { createHash } from 'node:crypto';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import { DataValidationError, TemplateDefinitionError, TemplateNotFoundError, type ErrorDetail } from './errors';
 import { inlineStylesheets } from './inlineStylesheets';
 import { CHART_PARTIAL } from './charts/chartPartial';
@@ -15,6 +15,7 @@ import { lintTemplate, type LintProblem } from './lintTemplate';
 import { labelAt, type SchemaNode } from './schemaLabels';
 import type { PageAsset } from './ports';
 import { isTemplateId } from './storageLayout';
+import { createTemplateAjv, schemaKey, type PrecompiledValidators } from './templateValidators';
 import { compileView, type CompiledView, type PageRange, type ViewMeta } from './view/compileView';
 
 /** The contents of one template folder, as read from disk (or written by a test). */
@@ -90,17 +91,6 @@ function contentTypeOf(file: string): string {
   return CONTENT_TYPES[ext] ?? 'application/octet-stream';
 }
 
-function createAjv(): Ajv2020 {
-  // verbose: errors carry the schema that failed, where `x-pattern-message` is found.
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
-  addFormats(ajv);
-  // Annotations only: the unit shown next to a figure in forms and error messages, and what a
-  // `pattern` means in words (a regular expression is no message for a county clerk).
-  ajv.addKeyword({ keyword: 'x-unit', schemaType: 'string' });
-  ajv.addKeyword({ keyword: 'x-pattern-message', schemaType: 'string' });
-  return ajv;
-}
-
 /** Ajv's error → one detail a county clerk can act on: where, what the field is called, what is wrong. */
 export function toErrorDetail(error: ErrorObject, schema: SchemaNode): ErrorDetail {
   const params = error.params as Record<string, unknown>;
@@ -145,11 +135,12 @@ interface Analysis {
 }
 
 /**
- * How much of the schema is checked up front. `meta`: against the JSON Schema meta-schema only,
- * cheap; the validator is compiled on the template's first use. `compile`: compiled now, so Ajv's
- * strict mode also reports unknown keywords and the like (`pdf-export check`, the tests).
+ * How much of the schema is checked up front. `meta`: against the JSON Schema meta-schema only;
+ * the validator is compiled on the template's first use. `compile`: compiled now, so Ajv's strict
+ * mode also reports unknown keywords and the like (`pdf-export check`, the tests). `precompiled`:
+ * nothing, because the build compiled this very schema in strict mode (templateValidators.ts).
  */
-type SchemaCheck = 'meta' | 'compile';
+type SchemaCheck = 'meta' | 'compile' | 'precompiled';
 
 function analyse(files: TemplateFiles, ajv: Ajv2020, schemaCheck: SchemaCheck): Analysis {
   const { html, css, schema, partials } = files;
@@ -157,7 +148,7 @@ function analyse(files: TemplateFiles, ajv: Ajv2020, schemaCheck: SchemaCheck): 
   let schemaOk = true;
   try {
     if (schemaCheck === 'compile') ajv.compile(schema);
-    else if (!ajv.validateSchema(schema)) throw new Error(ajv.errorsText(ajv.errors));
+    else if (schemaCheck === 'meta' && !ajv.validateSchema(schema)) throw new Error(ajv.errorsText(ajv.errors));
   } catch (error) {
     schemaOk = false;
     problems.unshift({ file: 'schema.json', line: 1, message: `not a valid JSON Schema (2020-12, strict): ${(error as Error).message}` });
@@ -171,22 +162,23 @@ function analyse(files: TemplateFiles, ajv: Ajv2020, schemaCheck: SchemaCheck): 
   return { problems, view: compiled?.view };
 }
 
-function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
+function buildTemplate(files: TemplateFiles, ajv: Ajv2020, precompiled: PrecompiledValidators | undefined): Template {
   const { id, html, css, schema, partials } = files;
   checkTemplateFolderName(id);
-  const { problems, view } = analyse(files, ajv, 'meta');
+  const compiledByTheBuild = precompiled?.get(schemaKey(schema));
+  const { problems, view } = analyse(files, ajv, compiledByTheBuild ? 'precompiled' : 'meta');
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.file}:${p.line}: ${p.message.replace(/\.$/, '')}`).join('; ');
     throw new TemplateDefinitionError(`Template "${id}" breaks the template rules: ${list}.`);
   }
   /*
-   * Compiled on first use: Ajv's code generation is ~40–150 ms a schema (measured 2026-12-06 for
-   * the three shipped templates), and a process (a Lambda container above all) should not pay it
-   * at start-up for every template it may never print. The meta-schema check above still refuses
-   * a malformed schema at start-up; what only compiling finds (Ajv's strict mode) is reported by
-   * `pdf-export check` and by the tests, which compile every template.
+   * The build's, or compiled on first use: Ajv's code generation is ~40–150 ms a schema (measured
+   * 2026-12-06 for the three shipped templates), and a process (a Lambda container above all)
+   * should not pay it at start-up for every template it may never print. The meta-schema check
+   * above still refuses a malformed schema at start-up; what only compiling finds (Ajv's strict
+   * mode) is reported by `pdf-export check` and by the tests, which compile every template.
    */
-  let validator: ValidateFunction | undefined;
+  let validator: ValidateFunction | undefined = compiledByTheBuild;
   const validatorOf = (): ValidateFunction => {
     try {
       return (validator ??= ajv.compile(schema));
@@ -239,11 +231,15 @@ function buildTemplate(files: TemplateFiles, ajv: Ajv2020): Template {
 export class TemplateStore {
   private constructor(private readonly templates: ReadonlyMap<string, Template>) {}
 
-  /** Checks and compiles every template; a broken one fails start-up (TemplateDefinitionError). */
-  static fromFiles(folders: Iterable<TemplateFiles>): TemplateStore {
-    const ajv = createAjv();
+  /**
+   * Checks and compiles every template; a broken one fails start-up (TemplateDefinitionError).
+   * `precompiled`: validators the build compiled (templateValidators.ts), used for the schemas they
+   * were compiled from.
+   */
+  static fromFiles(folders: Iterable<TemplateFiles>, options: { readonly precompiled?: PrecompiledValidators } = {}): TemplateStore {
+    const ajv = createTemplateAjv();
     const templates = new Map<string, Template>();
-    for (const files of folders) templates.set(files.id, buildTemplate(files, ajv));
+    for (const files of folders) templates.set(files.id, buildTemplate(files, ajv, options.precompiled));
     return new TemplateStore(templates);
   }
 
@@ -252,7 +248,7 @@ export class TemplateStore {
    * `pdf-export check` reports. Empty when TemplateStore.fromFiles would accept the folder.
    */
   static problemsOf(files: TemplateFiles): LintProblem[] {
-    return analyse(files, createAjv(), 'compile').problems;
+    return analyse(files, createTemplateAjv(), 'compile').problems;
   }
 
   list(): TemplateSummary[] {

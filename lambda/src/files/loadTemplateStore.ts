@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TemplateDefinitionError } from '../core/errors';
 import { checkTemplateFolderName, TemplateStore, type TemplateFiles } from '../core/TemplateStore';
+import { precompiledValidatorsOf } from '../core/templateValidators';
 
 function readJson(path: string, what: string): unknown {
   try {
@@ -61,10 +62,22 @@ export function readTemplateFolder(dir: string, id: string): TemplateFiles {
   };
 }
 
+/**
+ * Where the build puts the validators it compiled for the templates under `dir`: beside the folder,
+ * `<dir>.validators.js` (/var/task/templates.validators.js on Lambda; core/templateValidators.ts
+ * says why). Not inside a template folder: templates hold no code, this is the product's own build.
+ */
+export function precompiledValidatorsFile(dir: string): string {
+  return `${dir.replace(/[/\\]+$/, '')}.validators.js`;
+}
+
 /** Every template under `dir`. Broken templates fail start-up with TemplateDefinitionError. */
 export function loadTemplateStore(dir: string): TemplateStore {
   const folders = readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'template.html')))
     .map((entry) => readTemplateFolder(join(dir, entry.name), entry.name));
-  return TemplateStore.fromFiles(folders);
+  const validators = precompiledValidatorsFile(dir);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file the build wrote, found at run time
+  const precompiled = existsSync(validators) ? precompiledValidatorsOf(require(validators) as Record<string, unknown>) : undefined;
+  return TemplateStore.fromFiles(folders, { precompiled });
 }
