@@ -3,7 +3,7 @@
 // (docs/lambda-sandbox.md), pinned to one core like a small Lambda:
 //
 //   cold   a new container per run (fresh /tmp): Node 22 start + bundle load (+ source maps),
-//          then the first POST /reports: Chromium unpack + launch + render + S3 upload;
+//          then the first POST /reports: font unpack + Chromium launch + render + S3 upload;
 //          median of --cold runs (default 5). Building the sandbox itself (mounts, setpriv:
 //          `setup`, about 0.4 s, nothing Lambda has) is measured apart and not counted.
 //   warm   POST /reports on one warm container, each with data never rendered before;
@@ -165,7 +165,7 @@ const lines = [
   `  cold  median ${seconds(report.cold.medianMs)} of ${coldRuns} (${seconds(report.cold.minMs)}–${seconds(report.cold.maxMs)}): node start + bundle load ${seconds(report.cold.medianLoadMs)}, first invocation ${seconds(report.cold.medianInvokeMs)} (of which renderMs, i.e. unpack + launch + print, ${seconds(report.cold.medianRenderMs)}); sandbox setup ${seconds(report.cold.medianSetupMs)} not counted`,
   `  warm  median ${seconds(report.warm.medianMs)} of ${warmRuns} (${seconds(report.warm.minMs)}–${seconds(report.warm.maxMs)})`,
   `  /tmp ${mb(report.warm.tmpBytes)} after ${warmRuns + 1} invocations, RSS ${mb(report.warm.rssBytes)} (peak ${mb(report.warm.peakBytes)}), node + Chromium`,
-  `  sizes: function asset ${mb(report.sizes.bundleBytes)} (index.js ${mb(report.sizes.bundleJsBytes)}), layer ${mb(report.sizes.layerBytes)}, together ${mb(report.sizes.bundleBytes + report.sizes.layerBytes)} of Lambda's 250 MB unzipped`,
+  `  sizes: function asset ${mb(report.sizes.bundleBytes)} (index.js ${mb(report.sizes.bundleJsBytes)}), layer ${mb(report.sizes.layerBytes)}, together ${mb(report.sizes.bundleBytes + report.sizes.layerBytes)} of Lambda's 262.1 MB (262,144,000 bytes) unzipped`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -35,6 +35,8 @@
 //                                     [--cache-dir DIR] [--extra-dir DIR] [--scan-dir DIR]
 //                                     [--templates-dir DIR]
 //   --fonts-dir-in-config  the path written into fonts.conf (the Lambda layer uses /opt/fonts)
+//   --extended-dir-in-config  where the extended halves are, if not beside the core files (the
+//                          layer's uncompressed layout unpacks them apart, only when a report needs them)
 //   --cache-dir            fontconfig cache directory written into fonts.conf (repeatable: fontconfig
 //                          reads caches from each and writes new ones into the first writable one)
 //   --extra-dir            another font folder written into fonts.conf (default: the repo's fonts/)
@@ -402,7 +404,7 @@ async function splitFace(font, core, outDir) {
   return { file: font.file, family: font.family, coreChars: [...coreText].length, extendedChars: [...extendedText].length };
 }
 
-export async function buildFonts({ outDir, fontsDirInConfig, cacheDirs, extraDirs, scanDirs = extraDirs, templatesDir = join(repoRoot, 'templates') }) {
+export async function buildFonts({ outDir, fontsDirInConfig, extendedDirInConfig, cacheDirs, extraDirs, scanDirs = extraDirs, templatesDir = join(repoRoot, 'templates') }) {
   await mkdir(outDir, { recursive: true });
   const core = coreCodePoints();
   const recipe = await recipeOf(core);
@@ -426,8 +428,9 @@ export async function buildFonts({ outDir, fontsDirInConfig, cacheDirs, extraDir
   // fontconfig matches the rename rules on the exact path, so the directory is normalised
   // (`/opt/fonts/` and `/opt/fonts` must give the same rules).
   const fontsDir = resolve(fontsDirInConfig ?? outDir);
-  const renames = FONT_SOURCES.map((f) => ({ path: join(fontsDir, extendedFile(f.file)), family: extendedFamily(f.family) }));
-  const conf = fontsConf([fontsDir, ...extraDirs], cacheDirs, renames);
+  const extendedDir = extendedDirInConfig === undefined ? fontsDir : resolve(extendedDirInConfig);
+  const renames = FONT_SOURCES.map((f) => ({ path: join(extendedDir, extendedFile(f.file)), family: extendedFamily(f.family) }));
+  const conf = fontsConf([...new Set([fontsDir, extendedDir, ...extraDirs])], cacheDirs, renames);
   // Rewritten only when it changes: a new file changes the directory's time, and fontconfig then
   // rescans every font at the next start.
   const confPath = join(outDir, 'fonts.conf');
@@ -451,6 +454,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     options: {
       'out-dir': { type: 'string' },
       'fonts-dir-in-config': { type: 'string' },
+      'extended-dir-in-config': { type: 'string' },
       'cache-dir': { type: 'string', multiple: true },
       'extra-dir': { type: 'string', multiple: true },
       'scan-dir': { type: 'string', multiple: true },
@@ -462,6 +466,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await buildFonts({
     outDir,
     fontsDirInConfig: values['fonts-dir-in-config'],
+    extendedDirInConfig: values['extended-dir-in-config'],
     cacheDirs: values['cache-dir'] ?? [join(outDir, '.fontconfig-cache')],
     // fonts/ at the repo root is where an office drops its licensed official fonts.
     extraDirs: values['extra-dir'] ?? [join(repoRoot, 'fonts')],

@@ -141,6 +141,7 @@ export function compose(config: AppConfig, options: ComposeOptions = {}): App {
       executablePath: render.chromiumPath,
       chromiumPackDir: render.chromiumPackDir,
       fontsPack: render.fontsPack,
+      fontsExtendedPack: render.fontsExtendedPack,
       renderTimeoutMs: render.renderTimeoutMs,
       onBlockedRequest,
       retryAfterCrash,

@@ -91,7 +91,12 @@ describe('ServiceFunction guards', () => {
     }).Environment.Variables;
     // Where the layer's layout puts Chromium and the fonts.
     expect(env).toMatchObject({ RENDER_TIMEOUT_MS: '10000', MAX_PAGES: '50', ...layer.environment });
-    expect(layer.environment).toEqual({ CHROMIUM_PATH: '/opt/chromium/chromium', FONTS_PACK: '/opt/fonts/fonts.tar.gz', FONTCONFIG_FILE: '/opt/fonts/fonts.conf' });
+    expect(layer.environment).toEqual({
+      CHROMIUM_PATH: '/opt/chromium/chromium',
+      FONTS_PACK: '/opt/fonts/fonts.tar.gz',
+      FONTS_EXTENDED_PACK: '/opt/fonts/fonts-extended.tar.gz',
+      FONTCONFIG_FILE: '/opt/fonts/fonts.conf',
+    });
   });
 });
 
@@ -117,7 +122,7 @@ describe('ChromiumFontsLayer', () => {
     mkdirSync(packed);
     execFileSync('tar', ['-x', '-z', '-f', join(out, 'fonts', 'fonts.tar.gz'), '-C', packed]);
     expect(readFileSync(join(packed, 'licensed', '仿宋_GB2312.ttf'))).toEqual(Buffer.alloc(1024, 1));
-    expect(readdirSync(packed).filter((name) => name.endsWith('.ttf'))).toHaveLength(10);
+    expect(readdirSync(packed).filter((name) => name.endsWith('.ttf'))).toHaveLength(5);
     expect(readFileSync(join(out, 'fonts', 'fonts.conf'), 'utf8')).toContain('<dir>/tmp/pdf-export-fonts/licensed</dir>');
     // Compact layout: files in /opt/fonts/licensed.
     const compact = tempDir('layer-out-compact-');

@@ -202,25 +202,23 @@ describe('PdfExportStack (synthesized)', () => {
       expect(statSync(binary).size).toBeGreaterThan(150_000_000);
       expect(statSync(binary).mode & 0o111).toBe(0o111);
       expect(readdirSync(join(dir, 'lib'))).toEqual(expect.arrayContaining(['libnss3.so', 'libnspr4.so', 'libexpat.so.1']));
-      // The fonts as one pack, unpacked into /tmp/pdf-export-fonts before Chromium first starts.
-      const unpacked = mkdtempSync(join(tmpdir(), 'layer-fonts-'));
-      try {
-        execFileSync('tar', ['-x', '-z', '-f', join(dir, 'fonts', 'fonts.tar.gz'), '-C', unpacked]);
-        const faces = ['LXGWWenKai-Regular', 'NotoSansSC-Bold', 'NotoSansSC-Regular', 'NotoSerifSC-Bold', 'NotoSerifSC-Regular'];
-        expect(readdirSync(unpacked).filter((f) => f.endsWith('.ttf')).sort()).toEqual(faces.flatMap((f) => [`${f}-Extended.ttf`, `${f}.ttf`]).sort());
-        expect(readdirSync(unpacked)).toContain('licensed');
-      } finally {
-        rmSync(unpacked, { recursive: true, force: true });
-      }
-      expect(readdirSync(join(dir, 'fonts')).sort()).toEqual(['fontconfig-cache', 'fonts.conf', 'fonts.tar.gz', 'glyph-coverage.json']);
+      // The fonts as two packs: the core halves (and licensed/), unpacked into /tmp/pdf-export-fonts
+      // before Chromium first starts, and the Extended halves, unpacked into
+      // /tmp/pdf-export-fonts-extended when a report first needs one.
+      const faces = ['LXGWWenKai-Regular', 'NotoSansSC-Bold', 'NotoSansSC-Regular', 'NotoSerifSC-Bold', 'NotoSerifSC-Regular'];
+      const listPack = (pack: string): string[] => execFileSync('tar', ['-t', '-z', '-f', join(dir, 'fonts', pack)], { encoding: 'utf8' }).trim().split('\n').map((p) => p.replace(/^\.\//, '')).sort();
+      expect(listPack('fonts.tar.gz')).toEqual(['licensed/', ...faces.map((f) => `${f}.ttf`)].sort());
+      expect(listPack('fonts-extended.tar.gz')).toEqual(faces.map((f) => `${f}-Extended.ttf`).sort());
+      expect(readdirSync(join(dir, 'fonts')).sort()).toEqual(['fontconfig-cache', 'fonts-extended.tar.gz', 'fonts.conf', 'fonts.tar.gz', 'glyph-coverage.json']);
       const conf = readFileSync(join(dir, 'fonts', 'fonts.conf'), 'utf8');
-      // The extended halves are renamed by path, so the paths must be where the pack unpacks.
-      expect(conf).toMatch(/<string>\/tmp\/pdf-export-fonts\/NotoSerifSC-Regular-Extended\.ttf<\/string><\/test>\s*<edit name="family" mode="assign_replace"><string>Noto Serif SC Extended<\/string>/);
+      // The extended halves are renamed by path, so the paths must be where their pack unpacks.
+      expect(conf).toMatch(/<string>\/tmp\/pdf-export-fonts-extended\/NotoSerifSC-Regular-Extended\.ttf<\/string><\/test>\s*<edit name="family" mode="assign_replace"><string>Noto Serif SC Extended<\/string>/);
       expect(conf).toContain('<dir>/tmp/pdf-export-fonts</dir>');
+      expect(conf).toContain('<dir>/tmp/pdf-export-fonts-extended</dir>');
       expect(conf).toContain('<dir>/tmp/pdf-export-fonts/licensed</dir>');
       // fontconfig's cache of those folders, made at synth (read-only), then a writable one.
       expect(conf).toMatch(/<cachedir>\/opt\/fonts\/fontconfig-cache<\/cachedir>\s*<cachedir>\/tmp\/fontconfig-cache<\/cachedir>/);
-      expect(readdirSync(join(dir, 'fonts', 'fontconfig-cache'))).toHaveLength(2);
+      expect(readdirSync(join(dir, 'fonts', 'fontconfig-cache'))).toHaveLength(3);
       expect(conf).not.toContain(root);
       // Within Lambda's limit for code and layers, with room for the function.
       expect(Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0])).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES - FUNCTION_CODE_RESERVE_BYTES);
@@ -256,6 +254,7 @@ describe('PdfExportStack (synthesized)', () => {
         expect(env).toMatchObject({
           CHROMIUM_PATH: '/opt/chromium/chromium',
           FONTS_PACK: '/opt/fonts/fonts.tar.gz',
+          FONTS_EXTENDED_PACK: '/opt/fonts/fonts-extended.tar.gz',
           FONTCONFIG_FILE: '/opt/fonts/fonts.conf',
           TEMPLATES_DIR: '/var/task/templates',
           RENDER_TIMEOUT_MS: '20000',
@@ -352,7 +351,7 @@ describe('PdfExportStack (synthesized)', () => {
         // The layer's fonts.conf names /tmp/pdf-export-fonts and /opt/fonts/fontconfig-cache; here
         // the pack unpacks into this test's temp folder and the cache is found where the asset is.
         const conf = readFileSync(join(layerDir, 'fonts', 'fonts.conf'), 'utf8')
-          .replace(/\/tmp\/pdf-export-fonts/g, join(work, 'tmp', 'pdf-export-fonts'))
+          .replace(/\/tmp\/pdf-export-fonts/g, join(work, 'tmp', 'pdf-export-fonts')) // and -extended
           .replace(/\/opt\/fonts/g, join(layerDir, 'fonts'))
           .replace('/tmp/fontconfig-cache', join(work, 'fc-cache'));
         writeFileSync(join(work, 'fonts.conf'), conf);
@@ -366,6 +365,7 @@ describe('PdfExportStack (synthesized)', () => {
           NODE_PATH: join(layerDir, 'nodejs', 'node_modules'),
           CHROMIUM_PATH: join(layerDir, 'chromium', 'chromium'),
           FONTS_PACK: join(layerDir, 'fonts', 'fonts.tar.gz'),
+          FONTS_EXTENDED_PACK: join(layerDir, 'fonts', 'fonts-extended.tar.gz'),
           FONTCONFIG_FILE: join(work, 'fonts.conf'),
           TEMPLATES_DIR: join(taskDir, 'templates'),
           REPORTS_BUCKET: 'smoke',
@@ -570,8 +570,8 @@ describe('PdfExportStack (synthesized)', () => {
       return {
         PATH: process.env.PATH ?? '',
         HOME: work,
-        // The font pack unpacks only into /tmp: these probes never get as far as printing.
-        ...Object.fromEntries(Object.entries(variables).filter(([k, v]) => typeof v === 'string' && k !== 'FONTS_PACK')),
+        // The font packs unpack only into /tmp: these probes never get as far as printing.
+        ...Object.fromEntries(Object.entries(variables).filter(([k, v]) => typeof v === 'string' && !k.startsWith('FONTS_'))),
         NODE_PATH: join(layerDir, 'nodejs', 'node_modules'),
         CHROMIUM_PATH: join(layerDir, 'chromium', 'chromium'),
         FONTCONFIG_FILE: join(layerDir, 'fonts', 'fonts.conf'),

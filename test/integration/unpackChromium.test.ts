@@ -88,9 +88,9 @@ describe('unpackChromium', () => {
 
 const FONTS_UNPACKER = resolve(__dirname, '..', '..', 'dist', 'lambda', 'src', 'chromium', 'unpackFonts.js');
 
-/** unpackFonts in its own node process with TMPDIR at `dir` (as unpackIn). */
-function unpackFontsIn(dir: string, pack: string, conf: string): { path?: string; error?: { name: string; message: string } } {
-  const script = `require(${JSON.stringify(FONTS_UNPACKER)}).unpackFonts(${JSON.stringify(pack)}, ${JSON.stringify(conf)}).then(
+/** unpackFonts (or another function of its module) in its own node process with TMPDIR at `dir` (as unpackIn). */
+function unpackFontsIn(dir: string, pack: string, conf: string, fn = 'unpackFonts'): { path?: string; error?: { name: string; message: string } } {
+  const script = `require(${JSON.stringify(FONTS_UNPACKER)}).${fn}(${JSON.stringify(pack)}, ${JSON.stringify(conf)}).then(
     (path) => process.stdout.write(JSON.stringify({ path })),
     (e) => process.stdout.write(JSON.stringify({ error: { name: e.name, message: e.message } })))`;
   const result = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, TMPDIR: dir }, encoding: 'utf8', timeout: 60_000 });
@@ -121,9 +121,27 @@ describe('unpackFonts', () => {
   const tmpOf = (name: string): string => {
     const tmp = join(dir, name);
     execFileSync('mkdir', ['-p', tmp]);
-    writeFileSync(conf, `<fontconfig><dir>${join(tmp, 'pdf-export-fonts')}</dir></fontconfig>`);
+    writeFileSync(conf, `<fontconfig><dir>${join(tmp, 'pdf-export-fonts')}</dir><dir>${join(tmp, 'pdf-export-fonts-extended')}</dir></fontconfig>`);
     return tmp;
   };
+
+  it('keeps the Extended folder empty until a document needs it, then fills it in place', () => {
+    const tmp = tmpOf('tmp');
+    const folder = join(tmp, 'pdf-export-fonts-extended');
+    // Before Chromium starts: there, empty, with the time fontconfig's prebuilt cache expects.
+    expect(unpackFontsIn(tmp, conf, conf, 'prepareExtendedFonts')).toEqual({});
+    expect(readdirSync(folder)).toEqual([]);
+    expect(statSync(folder).mtimeMs).toBe(946_684_800_000);
+    // On demand: the pack's files land in that folder, which keeps its time.
+    expect(unpackFontsIn(tmp, pack, conf, 'unpackExtendedFonts')).toEqual({ path: folder });
+    expect(readdirSync(folder).sort()).toEqual(['A.ttf', 'licensed']);
+    expect(statSync(folder).mtimeMs).toBe(946_684_800_000);
+    expect(readdirSync(tmp).sort()).toEqual(['pdf-export-fonts-extended', 'pdf-export-fonts-extended.unpacked.json']);
+    // A later start prepares it again without emptying it.
+    expect(unpackFontsIn(tmp, conf, conf, 'prepareExtendedFonts')).toEqual({});
+    expect(unpackFontsIn(tmp, pack, conf, 'unpackExtendedFonts')).toEqual({ path: folder });
+    expect(statSync(join(folder, 'A.ttf')).size).toBe(3_000_000);
+  }, 60_000);
 
   it('unpacks once with the fixed folder times, and reuses the folder on the next start', () => {
     const tmp = tmpOf('tmp');

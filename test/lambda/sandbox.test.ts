@@ -167,7 +167,9 @@ describe('the sandbox itself', () => {
 describe('HttpRender (API Gateway → POST /reports, GET …)', () => {
   let http: LambdaSandbox;
   let reportId: string;
-  let tmpAfterCold = 0;
+  let tmpBaseline = 0;
+  /** Serif subsets in the cold POST's PDF, whose text is all GB 2312. */
+  let serifSubsetsCold = 0;
   beforeAll(() => {
     http = service.sandbox('HttpRender');
   });
@@ -194,15 +196,17 @@ describe('HttpRender (API Gateway → POST /reports, GET …)', () => {
     const text = compact(pdfText(pdf));
     expect(text).toContain(compact(data.county.name as string));
     expect(text).toContain(compact(data.county.province as string));
-    // The layer's uncompressed layout: Chromium ran from /opt (nothing unpacked), the fonts were
-    // unpacked into /tmp, and fontconfig read the layer's prebuilt cache of them instead of scanning
-    // them (it writes a cache of its own only when it had to scan).
+    // The layer's uncompressed layout: Chromium ran from /opt (nothing unpacked), the core fonts
+    // were unpacked into /tmp, the Extended ones not (this report is all GB 2312), and fontconfig
+    // read the layer's prebuilt cache instead of scanning (it writes a cache only when it scanned).
     const tmp = `/proc/${http.pid}/root/tmp`;
     expect(existsSync(`${tmp}/chromium`)).toBe(false);
-    expect(readdirSync(`${tmp}/pdf-export-fonts`).filter((name) => name.endsWith('.ttf'))).toHaveLength(10);
+    expect(readdirSync(`${tmp}/pdf-export-fonts`).filter((name) => name.endsWith('.ttf'))).toHaveLength(5);
+    expect(readdirSync(`${tmp}/pdf-export-fonts-extended`)).toEqual([]);
     expect(existsSync(`${tmp}/fontconfig-cache`) ? readdirSync(`${tmp}/fontconfig-cache`).filter((name) => name.includes('.cache-')) : []).toEqual([]);
-    tmpAfterCold = http.tmpUsage().usedBytes;
-    figures.push(`/tmp after cold start ${Math.round(tmpAfterCold / 1048576)} MB`);
+    serifSubsetsCold = fonts.filter((f) => f.name.includes('NotoSerifSC')).length;
+    tmpBaseline = http.tmpUsage().usedBytes;
+    figures.push(`/tmp after cold start ${Math.round(tmpBaseline / 1048576)} MB`);
   });
 
   sandboxCase('GET /reports/{id}, /templates and /health on the same warm container', async () => {
@@ -228,6 +232,24 @@ describe('HttpRender (API Gateway → POST /reports, GET …)', () => {
     expect(compact(pdfText(pdf))).toContain(compact(county.data.county.name as string));
   });
 
+  sandboxCase('a county name outside GB 2312 unpacks the Extended fonts first and prints in them', async () => {
+    const [county] = takeCounties(1);
+    const data = { ...county.data, county: { ...(county.data.county as object), name: '浉河县' } };
+    const result = await http.invoke(apiEvent('POST', '/reports', { template: TEMPLATE, data }));
+    expect(ok(result).statusCode).toBe(201);
+    figures.push(`HttpRender first POST needing the Extended fonts ${seconds(result.totalMs)}`);
+    expect(readdirSync(`/proc/${http.pid}/root/tmp/pdf-export-fonts-extended`).filter((name) => name.endsWith('-Extended.ttf'))).toHaveLength(5);
+    const pdf = Buffer.from(await (await fetch((JSON.parse(ok(result).body as string) as { url: string }).url)).arrayBuffer());
+    expect(compact(pdfText(pdf))).toContain('浉河县');
+    // 浉 came from the Extended files: more serif subsets than the all-GB 2312 report, all embedded CID TrueType.
+    const fonts = pdfFonts(pdf);
+    expect(fonts.filter((f) => f.name.includes('NotoSerifSC')).length).toBeGreaterThan(serifSubsetsCold);
+    expect(fonts.filter((f) => !f.embedded || f.type !== 'CID TrueType')).toEqual([]);
+    expect(http.coldStarts).toBe(1);
+    // From here on /tmp holds the Extended fonts too.
+    tmpBaseline = http.tmpUsage().usedBytes;
+  });
+
   sandboxCase('answers 422 for bad data, 400 for bad JSON, 404 for an unknown route or template', async () => {
     const data = structuredClone(projectTemplates().get(TEMPLATE).sampleData.qinglan) as Record<string, any>;
     data.year = 'last year';
@@ -248,7 +270,7 @@ describe('HttpRender (API Gateway → POST /reports, GET …)', () => {
     }
     expect(http.coldStarts).toBe(1);
     // Renders leave nothing behind in /tmp: a warm container does not fill up.
-    expect(http.tmpUsage().usedBytes - tmpAfterCold).toBeLessThan(16 * 1048576);
+    expect(http.tmpUsage().usedBytes - tmpBaseline).toBeLessThan(16 * 1048576);
     const memory = http.memory();
     figures.push(`HttpRender RSS ${Math.round(memory.rssBytes / 1048576)} MB (peak ${Math.round(memory.peakBytes / 1048576)} MB)`);
   });
@@ -407,8 +429,8 @@ describe('cold starts, a full /tmp, and the error names Step Functions retries o
 
   sandboxCase('recovers from ENOSPC during the font unpack: the failure names the cause, the next invocation succeeds', async () => {
     const fn = service.synth.functions.BatchRender;
-    // Only 32 MB of /tmp left: the fonts (68 MB unpacked) run out of space part-way.
-    const box = service.sandbox('BatchRender', { tmpFillMb: fn.ephemeralMb - 32 });
+    // Only 8 MB of /tmp left: the core fonts (16 MB unpacked) run out of space part-way.
+    const box = service.sandbox('BatchRender', { tmpFillMb: fn.ephemeralMb - 8 });
     try {
       const [a, b] = takeCounties(2);
       const failed = await box.invoke(group([a], 'sandbox-enospc'));

@@ -18,6 +18,7 @@ const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   CHROMIUM_PATH: '/srv/sample-chrome',
   CHROMIUM_PACK_DIR: '/srv/sample-pack',
   FONTS_PACK: '/srv/sample-fonts.tar.gz',
+  FONTS_EXTENDED_PACK: '/srv/sample-fonts-extended.tar.gz',
   REPORTS_BUCKET: 'sample-bucket',
   S3_REGION: 'ap-east-1',
   S3_ENDPOINT: 'http://127.0.0.1:9999',

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { brotliDecompressSync, gzipSync } from 'node:zlib';
 import { AssetHashType, DockerImage, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
-import { ENV, UNPACKED_FONTS_MTIME_SECONDS, UNPACKED_FONTS_NAME } from '../../../lambda/src/config/configTable';
+import { ENV, UNPACKED_EXTENDED_FONTS_NAME, UNPACKED_FONTS_MTIME_SECONDS, UNPACKED_FONTS_NAME } from '../../../lambda/src/config/configTable';
 import { PATHS } from '../projectPaths';
 
 /**
@@ -78,11 +78,16 @@ function listFonts(dir: string | undefined): string[] {
  *   /opt/chromium/chromium                       the Chromium binary, ready to run (CHROMIUM_PATH)
  *   /opt/lib/*.so*                               the package's Amazon Linux 2023 libraries (NSS,
  *                                                expat), found through Lambda's LD_LIBRARY_PATH
- *   /opt/fonts/fonts.tar.gz                      the open CJK stand-ins, each split into a GB 2312
- *                                                core and an "Extended" rest, and an office's
- *                                                licensed fonts under licensed/ (FONTS_PACK): unpacked
- *                                                into /tmp/pdf-export-fonts before Chromium first starts
- *   /opt/fonts/fonts.conf                        lists /tmp/pdf-export-fonts and its licensed/ only
+ *   /opt/fonts/fonts.tar.gz                      the open CJK stand-ins are each split into a GB 2312
+ *                                                core and an "Extended" rest; this pack holds the
+ *                                                cores and an office's licensed fonts under licensed/
+ *                                                (FONTS_PACK): unpacked into /tmp/pdf-export-fonts
+ *                                                before Chromium first starts
+ *   /opt/fonts/fonts-extended.tar.gz             the Extended halves (FONTS_EXTENDED_PACK): unpacked
+ *                                                into /tmp/pdf-export-fonts-extended when a document
+ *                                                first has a character outside GB 2312
+ *   /opt/fonts/fontconfig-cache/                 fontconfig's cache of those three folders
+ *   /opt/fonts/fonts.conf                        lists those three folders only
  *   /opt/fonts/glyph-coverage.json               the characters every font stack of the templates
  *                                                can print, licensed fonts included: the service
  *                                                refuses data with any other (fonts/README.md)
@@ -96,18 +101,19 @@ function listFonts(dir: string | undefined): string[] {
  * Why two layouts: a cold start spends most of its time unpacking whatever the layer holds
  * compressed, and Lambda's 262,144,000 bytes do not hold both the binary (197 MB) and the fonts
  * (68 MB) uncompressed. *Measured* in the Lambda sandbox on one core (2026-12-06, docs/lambda-sandbox.md):
- * the binary as gzip -9 (87 MB) took ~0.8 s to unpack, the fonts as one gzip -9 tar (41 MB) ~0.3 s,
- * and a binary run straight from /opt costs nothing to start. So `uncompressed` packs the fonts and
- * leaves the binary alone: ~241 MB of layer. Licensed fonts grow the pack; when the layer would no
- * longer leave FUNCTION_CODE_RESERVE_BYTES for the function, `auto` falls back to `compact` (~165 MB
- * plus the licensed fonts), whose cold start is slower by the difference.
+ * the binary as gzip -9 (87 MB) took ~0.8 s to unpack, all the fonts as one gzip -9 tar (41 MB)
+ * ~0.45 s, their cores alone (16 MB) ~0.1 s, and a binary run straight from /opt costs nothing to
+ * start. So `uncompressed` packs the fonts, the rarely needed Extended halves apart, and leaves the
+ * binary alone: ~241 MB of layer. Licensed fonts grow the pack; when the layer would no longer leave
+ * FUNCTION_CODE_RESERVE_BYTES for the function, `auto` falls back to `compact` (~165 MB plus the
+ * licensed fonts), whose cold start is slower by the difference.
  * Both leave out the package's fonts and SwiftShader: the service prints with its own fonts and no GPU.
  *
  * Built at synth time by a local bundling step (no Docker, no network): copies the binary
  * (decompressed once from the package's brotli into build/layer-chromium) and the libraries,
  * bundles the package's JS with esbuild, and runs scripts/build-fonts.mjs with the layout's paths
- * (into build/layer-fonts, which it updates incrementally); the font pack is cached in
- * build/layer-fonts-pack.
+ * (into build/layer-fonts-<layout>, which it updates incrementally); the font packs and the
+ * fontconfig cache are kept in build/layer-fonts-pack and build/layer-fontconfig.
  * The asset hash covers the layout, the Chromium package version, the fonts script and font package
  * versions, the licensed fonts' names and sizes, and the templates' font stacks (they decide the
  * coverage), so an unchanged layer is not uploaded again.
@@ -122,8 +128,12 @@ export class ChromiumFontsLayer extends Construct {
   static readonly FONTS_DIR = '/opt/fonts';
   /** The `uncompressed` layout's font pack: the FONTS_PACK to set. */
   static readonly FONTS_PACK = '/opt/fonts/fonts.tar.gz';
+  /** The `uncompressed` layout's pack of the fonts' Extended halves: the FONTS_EXTENDED_PACK to set. */
+  static readonly FONTS_EXTENDED_PACK = '/opt/fonts/fonts-extended.tar.gz';
   /** Where the service unpacks FONTS_PACK (lambda/src/chromium/unpackFonts.ts), which fonts.conf lists. */
   static readonly UNPACKED_FONTS_DIR = `/tmp/${UNPACKED_FONTS_NAME}`;
+  /** Where the service unpacks FONTS_EXTENDED_PACK, which fonts.conf lists. */
+  static readonly UNPACKED_EXTENDED_FONTS_DIR = `/tmp/${UNPACKED_EXTENDED_FONTS_NAME}`;
   /** The `uncompressed` layout's fontconfig cache of the unpacked fonts, made at synth (see `fontconfigCache`). */
   static readonly PREBUILT_FONTCONFIG_CACHE = '/opt/fonts/fontconfig-cache';
 
@@ -154,7 +164,12 @@ export class ChromiumFontsLayer extends Construct {
     }
     this.environment = Object.freeze<Record<string, string>>(
       this.layout === 'uncompressed'
-        ? { [ENV.CHROMIUM_PATH]: ChromiumFontsLayer.CHROMIUM_PATH, [ENV.FONTS_PACK]: ChromiumFontsLayer.FONTS_PACK, [ENV.FONTCONFIG_FILE]: ChromiumFontsLayer.FONTCONFIG_FILE }
+        ? {
+            [ENV.CHROMIUM_PATH]: ChromiumFontsLayer.CHROMIUM_PATH,
+            [ENV.FONTS_PACK]: ChromiumFontsLayer.FONTS_PACK,
+            [ENV.FONTS_EXTENDED_PACK]: ChromiumFontsLayer.FONTS_EXTENDED_PACK,
+            [ENV.FONTCONFIG_FILE]: ChromiumFontsLayer.FONTCONFIG_FILE,
+          }
         : { [ENV.CHROMIUM_PACK_DIR]: ChromiumFontsLayer.CHROMIUM_PACK_DIR, [ENV.FONTCONFIG_FILE]: ChromiumFontsLayer.FONTCONFIG_FILE },
     );
 
@@ -192,7 +207,8 @@ export class ChromiumFontsLayer extends Construct {
   /** The size of the `uncompressed` layout: the binary, the font pack (built and cached now) and the small files. */
   static uncompressedBytes(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): number {
     const binary = statSync(ChromiumFontsLayer.rawChromium(join(chromiumDir, 'bin', 'chromium.br'))).size;
-    const pack = statSync(ChromiumFontsLayer.fontPack(ChromiumFontsLayer.buildFonts('uncompressed', licensedDir), licensedDir, licensedFonts)).size;
+    const packs = ChromiumFontsLayer.packedFonts(ChromiumFontsLayer.buildFonts('uncompressed', licensedDir), licensedDir, licensedFonts);
+    const pack = statSync(ChromiumFontsLayer.fontPack(packs.core)).size + statSync(ChromiumFontsLayer.fontPack(packs.extended)).size;
     return binary + pack + SMALL_FILES_BYTES;
   }
 
@@ -289,6 +305,7 @@ export class ChromiumFontsLayer extends Construct {
         ...(layout === 'uncompressed' ? ['--cache-dir', ChromiumFontsLayer.PREBUILT_FONTCONFIG_CACHE] : []),
         '--cache-dir',
         '/tmp/fontconfig-cache',
+        ...(layout === 'uncompressed' ? ['--extended-dir-in-config', ChromiumFontsLayer.UNPACKED_EXTENDED_FONTS_DIR] : []),
         '--extra-dir',
         `${fontsDir}/licensed`,
         // The coverage counts the licensed fonts where they are now, not where the layer puts them.
@@ -301,26 +318,44 @@ export class ChromiumFontsLayer extends Construct {
   }
 
   /**
-   * The `uncompressed` layout's font pack: the open fonts of `fontsDir` and the licensed ones under
-   * licensed/, as one gzip -9 tar (68 MB of fonts: 41 MB). Made once per set of fonts (~6 s) and kept.
+   * The files of the `uncompressed` layout's two font packs, where they come from and where they
+   * are unpacked (relative to /tmp): the core halves of the open fonts and the licensed fonts
+   * (under licensed/) in `core`, the Extended halves in `extended`.
    */
-  static fontPack(fontsDir: string, licensedDir: string, licensedFonts: readonly string[]): string {
+  static packedFonts(fontsDir: string, licensedDir: string, licensedFonts: readonly string[]): Record<'core' | 'extended', { from: string; to: string }[]> {
     const open = readdirSync(fontsDir).filter((name) => name.endsWith('.ttf')).sort();
+    const extended = (name: string): boolean => name.endsWith('-Extended.ttf');
+    return {
+      core: [
+        ...open.filter((name) => !extended(name)).map((name) => ({ from: join(fontsDir, name), to: `${UNPACKED_FONTS_NAME}/${name}` })),
+        ...licensedFonts.map((name) => ({ from: join(licensedDir, name), to: `${UNPACKED_FONTS_NAME}/licensed/${name}` })),
+      ],
+      extended: open.filter(extended).map((name) => ({ from: join(fontsDir, name), to: `${UNPACKED_EXTENDED_FONTS_NAME}/${name}` })),
+    };
+  }
+
+  /**
+   * One of the `uncompressed` layout's font packs: `files` as a gzip -9 tar whose paths are relative
+   * to the folder they unpack into (the core pack also holds an empty licensed/, so that folder
+   * always exists). Made once per set of fonts (a few seconds) and kept.
+   */
+  static fontPack(files: readonly { from: string; to: string }[]): string {
     const key = createHash('sha256');
-    for (const [dir, names] of [[fontsDir, open], [licensedDir, licensedFonts]] as const) {
-      for (const name of names) {
-        const info = statSync(join(dir, name));
-        key.update(`${dir}/${name} ${info.size} ${Math.round(info.mtimeMs)}\n`);
-      }
+    for (const { from, to } of files) {
+      const info = statSync(from);
+      key.update(`${from} ${to} ${info.size} ${Math.round(info.mtimeMs)}\n`);
     }
     return ChromiumFontsLayer.cached('layer-fonts-pack', `fonts-${key.digest('hex').slice(0, 16)}.tar.gz`, (partial) => {
       const staging = `${partial}.d`;
-      mkdirSync(join(staging, 'licensed'), { recursive: true });
       try {
-        for (const name of open) copyFileSync(join(fontsDir, name), join(staging, name));
-        for (const name of licensedFonts) copyFileSync(join(licensedDir, name), join(staging, 'licensed', name));
+        const top = files[0]?.to.split('/')[0] ?? UNPACKED_FONTS_NAME;
+        if (top === UNPACKED_FONTS_NAME) mkdirSync(join(staging, top, 'licensed'), { recursive: true });
+        for (const { from, to } of files) {
+          mkdirSync(dirname(join(staging, to)), { recursive: true });
+          copyFileSync(from, join(staging, to));
+        }
         // tar(1) rather than a tar library: this step is synchronous (CDK's local bundling is).
-        const tar = execFileSync('tar', ['-c', '-f', '-', '-C', staging, ...open, 'licensed'], { maxBuffer: 1024 * 1024 * 1024 });
+        const tar = execFileSync('tar', ['-c', '-f', '-', '-C', join(staging, top), ...readdirSync(join(staging, top)).sort()], { maxBuffer: 1024 * 1024 * 1024 });
         writeFileSync(partial, gzipSync(tar, { level: 9 }));
       } finally {
         rmSync(staging, { recursive: true, force: true });
@@ -329,32 +364,30 @@ export class ChromiumFontsLayer extends Construct {
   }
 
   /**
-   * fontconfig's cache of the fonts as the service unpacks them (/tmp/pdf-export-fonts and its
-   * licensed/, with the fixed folder time lambda/src/chromium/unpackFonts.ts gives them), so that
-   * Chromium's first start reads it instead of scanning every font: *measured* (2026-12-06, one core)
-   * launch 380 → 165 ms. Made by the layer's own Chromium (its fontconfig writes the cache format it
-   * reads) with FONTCONFIG_SYSROOT pointing at a copy of that tree, which makes fontconfig name and
-   * fill the cache with the paths inside the tree. Kept in build/layer-fontconfig per set of fonts
-   * and binary (~1 s to make). Returns the folder of cache files.
+   * fontconfig's cache of the fonts as the service unpacks them (/tmp/pdf-export-fonts, its
+   * licensed/ and /tmp/pdf-export-fonts-extended, with the fixed folder time
+   * lambda/src/chromium/unpackFonts.ts gives them), so that Chromium's first start reads it instead
+   * of scanning every font (*measured* 2026-12-06, one core: launch 380 → 165 ms), and knows the
+   * extended files before they are unpacked. Made by the layer's own Chromium (its fontconfig
+   * writes the cache format it reads) with FONTCONFIG_SYSROOT pointing at a copy of that tree, which
+   * makes fontconfig name and fill the cache with the paths inside the tree. Kept in
+   * build/layer-fontconfig per set of fonts and binary (~1 s to make). Returns the folder of cache
+   * files, or undefined where the binary cannot run (a synth on macOS).
    */
   static fontconfigCache(binary: string, fontsDir: string, licensedDir: string, licensedFonts: readonly string[]): string | undefined {
-    const open = readdirSync(fontsDir).filter((name) => name.endsWith('.ttf')).sort();
+    const { core, extended } = ChromiumFontsLayer.packedFonts(fontsDir, licensedDir, licensedFonts);
     const conf = readFileSync(join(fontsDir, 'fonts.conf'), 'utf8');
     const key = createHash('sha256').update(`${statSync(binary).size}\n${conf}\n`);
-    for (const [dir, names] of [[fontsDir, open], [licensedDir, licensedFonts]] as const) {
-      for (const name of names) key.update(`${name} ${statSync(join(dir, name)).size}\n`);
-    }
+    for (const { from, to } of [...core, ...extended]) key.update(`${to} ${statSync(from).size}\n`);
     const dir = join(PATHS.root, 'build', 'layer-fontconfig', key.digest('hex').slice(0, 16));
     if (existsSync(dir)) return dir;
     const root = `${dir}.${process.pid}.sysroot`;
-    const fonts = join(root, ChromiumFontsLayer.UNPACKED_FONTS_DIR);
-    mkdirSync(join(fonts, 'licensed'), { recursive: true });
+    const folders = [UNPACKED_FONTS_NAME, `${UNPACKED_FONTS_NAME}/licensed`, UNPACKED_EXTENDED_FONTS_NAME].map((folder) => join(root, 'tmp', folder));
+    for (const folder of folders) mkdirSync(folder, { recursive: true });
     try {
-      for (const name of open) copyFileSync(join(fontsDir, name), join(fonts, name));
-      for (const name of licensedFonts) copyFileSync(join(licensedDir, name), join(fonts, 'licensed', name));
+      for (const { from, to } of [...core, ...extended]) copyFileSync(from, join(root, 'tmp', to));
       const time = new Date(UNPACKED_FONTS_MTIME_SECONDS * 1000);
-      utimesSync(join(fonts, 'licensed'), time, time);
-      utimesSync(fonts, time, time);
+      for (const folder of folders.reverse()) utimesSync(folder, time, time);
       // The layer's fonts.conf, writing its caches into the tree.
       writeFileSync(join(root, 'fonts.conf'), conf.replace(/\s*<cachedir>[^<]*<\/cachedir>/g, '').replace('<config>', '<cachedir>/fontconfig-cache</cachedir>\n  <config>'));
       // Starting Chromium is enough: it reads the fonts' configuration at start-up.
@@ -373,7 +406,7 @@ export class ChromiumFontsLayer extends Construct {
         return undefined;
       }
       const made = readdirSync(join(root, 'fontconfig-cache')).filter((name) => name.includes('.cache-'));
-      if (made.length < 2) throw new Error(`Chromium wrote ${made.length} fontconfig cache files for the layer's 2 font folders.`);
+      if (made.length < folders.length) throw new Error(`Chromium wrote ${made.length} fontconfig cache files for the layer's ${folders.length} font folders.`);
       const partial = `${dir}.${process.pid}.partial`;
       mkdirSync(partial, { recursive: true });
       for (const name of made) copyFileSync(join(root, 'fontconfig-cache', name), join(partial, name));
@@ -447,7 +480,9 @@ export class ChromiumFontsLayer extends Construct {
     const fontsCache = ChromiumFontsLayer.buildFonts(layout, licensedDir);
     for (const name of ['fonts.conf', COVERAGE_FILE]) copyFileSync(join(fontsCache, name), join(fontsOut, name));
     if (layout === 'uncompressed') {
-      copyFileSync(ChromiumFontsLayer.fontPack(fontsCache, licensedDir, licensedFonts), join(fontsOut, 'fonts.tar.gz'));
+      const packs = ChromiumFontsLayer.packedFonts(fontsCache, licensedDir, licensedFonts);
+      copyFileSync(ChromiumFontsLayer.fontPack(packs.core), join(outputDir, ChromiumFontsLayer.FONTS_PACK.slice('/opt/'.length)));
+      copyFileSync(ChromiumFontsLayer.fontPack(packs.extended), join(outputDir, ChromiumFontsLayer.FONTS_EXTENDED_PACK.slice('/opt/'.length)));
       const prebuilt = ChromiumFontsLayer.fontconfigCache(ChromiumFontsLayer.rawChromium(brotliBinary), fontsCache, licensedDir, licensedFonts);
       const cacheOut = join(outputDir, ChromiumFontsLayer.PREBUILT_FONTCONFIG_CACHE.slice('/opt/'.length));
       mkdirSync(cacheOut, { recursive: true });

@@ -12,7 +12,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type CDPSession } from 'puppeteer-core';
 import { unpackChromium } from './unpackChromium';
-import { unpackFonts } from './unpackFonts';
+import { prepareExtendedFonts, unpackExtendedFonts, unpackFonts } from './unpackFonts';
+import { needsExtendedFonts } from '../core/coreFontCharacters';
 import { ChromiumError } from '../core/errors';
 import { SealedPage } from './SealedPage';
 
@@ -25,6 +26,8 @@ export interface BrowserLaunchOptions {
   readonly chromiumPackDir?: string;
   /** A gzip tar of the fonts FONTCONFIG_FILE lists, unpacked before the first launch (FONTS_PACK, the Lambda layer's). */
   readonly fontsPack?: string;
+  /** A gzip tar of the fonts' Extended halves, unpacked when a document first needs one (FONTS_EXTENDED_PACK). */
+  readonly fontsExtendedPack?: string;
 }
 
 /** Flags from @sparticuz/chromium that weaken the page's isolation; a PDF printer needs none of them. */
@@ -168,6 +171,28 @@ export class BrowserSupervisor {
     if (!closed) launched.process()?.kill('SIGKILL');
   }
 
+  /** Set once the extended fonts are unpacked (or being unpacked): their unpack, shared by the renders that wait for it. */
+  private extendedFonts: Promise<void> | undefined;
+
+  /**
+   * Unpacks the extended fonts before a document whose `texts` (its HTML and text assets) have a
+   * character only they hold is printed; at once when there is no extended pack or it is unpacked.
+   */
+  async fontsFor(texts: () => Iterable<string>): Promise<void> {
+    const pack = this.options.fontsExtendedPack;
+    if (pack === undefined) return;
+    if (!this.extendedFonts) {
+      if (!needsExtendedFonts(texts())) return;
+      const unpacking = unpackExtendedFonts(pack, this.options.fontconfigFile).then(() => undefined);
+      // A failed unpack is not kept: the next document that needs the fonts tries again.
+      unpacking.catch(() => {
+        if (this.extendedFonts === unpacking) this.extendedFonts = undefined;
+      });
+      this.extendedFonts = unpacking;
+    }
+    await this.extendedFonts;
+  }
+
   /** The running browser's process id, for diagnostics and for tests that kill it on purpose. */
   async browserPid(): Promise<number | undefined> {
     return (await this.getBrowser()).process()?.pid;
@@ -284,6 +309,7 @@ export class BrowserSupervisor {
       throw new ChromiumError(`Chromium at ${executablePath} cannot be run (${(error as NodeJS.ErrnoException).code ?? String(error)}); check CHROMIUM_PATH and that the file is executable.`, { cause: error });
     });
     if (this.options.fontsPack !== undefined) await unpackFonts(this.options.fontsPack, this.options.fontconfigFile);
+    if (this.options.fontsExtendedPack !== undefined && !this.extendedFonts) await prepareExtendedFonts(this.options.fontconfigFile);
     return puppeteer.launch({
       executablePath,
       args: chromiumArgs(),

@@ -60,6 +60,14 @@ export interface ChromiumRendererStats {
   readonly retried: number;
 }
 
+/** Everything of a request that may put text on the page: its HTML and its text assets (SVG, CSS). */
+function* textsOf(request: PdfRenderRequest): Iterable<string> {
+  yield request.html;
+  for (const asset of request.assets.values()) {
+    if (/^(text\/|image\/svg\+xml)/.test(asset.contentType)) yield asset.body.toString('utf8');
+  }
+}
+
 /** Why an attempt ended without a PDF though the document may not be to blame: its browser went. */
 class BrowserLost extends Error {
   constructor(
@@ -164,6 +172,7 @@ export class ChromiumRenderer implements PdfRenderer {
       this.supervisor.discard(browser);
     }, this.options.renderTimeoutMs);
     const print = async (): Promise<Buffer> => {
+      await this.supervisor.fontsFor(() => textsOf(request));
       page = await this.supervisor.takePage(browser);
       await page.load(request.html, request.assets, (url) => {
         blockedRequests.push(url);

@@ -14,6 +14,8 @@ export const LOCAL_HOST = '127.0.0.1';
  * which the Lambda layer's fonts.conf lists (infra/lib/constructs/ChromiumFontsLayer.ts): one name for both.
  */
 export const UNPACKED_FONTS_NAME = 'pdf-export-fonts';
+/** Likewise for FONTS_EXTENDED_PACK. */
+export const UNPACKED_EXTENDED_FONTS_NAME = 'pdf-export-fonts-extended';
 /**
  * The modification time (seconds since the epoch: 2000-01-01) the unpacked font folders are given.
  * fontconfig trusts a cache of a folder only while the folder's time equals the one the cache was
@@ -122,6 +124,12 @@ export const CONFIG_TABLE = {
     kind: 'path',
     shownDefault: 'unset (the fonts are where `FONTCONFIG_FILE` lists them)',
     meaning: "A gzip tar of fonts, unpacked into `/tmp/pdf-export-fonts` before Chromium first starts, which `FONTCONFIG_FILE` must list (the Lambda layer's `/opt/fonts/fonts.tar.gz`).",
+  },
+  FONTS_EXTENDED_PACK: {
+    section: 'render',
+    kind: 'path',
+    shownDefault: 'unset (no fonts are unpacked on demand)',
+    meaning: "A gzip tar of the fonts' Extended halves (characters outside GB 2312), unpacked into `/tmp/pdf-export-fonts-extended` when a document first has such a character; `FONTCONFIG_FILE` must list that folder (the Lambda layer's `/opt/fonts/fonts-extended.tar.gz`).",
   },
   RENDER_TIMEOUT_MS: {
     section: 'render',

@@ -71,6 +71,8 @@ export interface RenderConfig {
   readonly chromiumPackDir: string | undefined;
   /** FONTS_PACK */
   readonly fontsPack: string | undefined;
+  /** FONTS_EXTENDED_PACK */
+  readonly fontsExtendedPack: string | undefined;
   /** RENDER_TIMEOUT_MS */
   readonly renderTimeoutMs: number;
   /** MAX_HTML_BYTES */
@@ -201,6 +203,7 @@ export function loadRenderSettings(env: Env, root = findProjectRoot()): RenderCo
     chromiumPath: readVariable(env, 'CHROMIUM_PATH', root),
     chromiumPackDir: readVariable(env, 'CHROMIUM_PACK_DIR', root),
     fontsPack: readVariable(env, 'FONTS_PACK', root),
+    fontsExtendedPack: readVariable(env, 'FONTS_EXTENDED_PACK', root),
     renderTimeoutMs: readVariable(env, 'RENDER_TIMEOUT_MS'),
     maxHtmlBytes: readVariable(env, 'MAX_HTML_BYTES'),
     maxPages: readVariable(env, 'MAX_PAGES'),
@@ -302,8 +305,10 @@ export function requirePrinting(render: RenderConfig): RenderConfig {
   if (render.chromiumPath !== undefined && !existsSync(render.chromiumPath)) {
     throw new ConfigError(`CHROMIUM_PATH ${render.chromiumPath} does not exist; unset it to use the bundled Chromium.`);
   }
-  if (render.fontsPack !== undefined && !existsSync(render.fontsPack)) {
-    throw new ConfigError(`FONTS_PACK ${render.fontsPack} does not exist; unset it where the fonts are not packed (they are then found where FONTCONFIG_FILE lists them).`);
+  for (const [name, pack] of [['FONTS_PACK', render.fontsPack], ['FONTS_EXTENDED_PACK', render.fontsExtendedPack]] as const) {
+    if (pack !== undefined && !existsSync(pack)) {
+      throw new ConfigError(`${name} ${pack} does not exist; unset it where the fonts are not packed (they are then found where FONTCONFIG_FILE lists them).`);
+    }
   }
   return render;
 }
