@@ -11,21 +11,25 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const UNPACKER = resolve(__dirname, '..', '..', 'dist', 'lambda', 'src', 'chromium', 'unpackChromium.js');
+const COMPILED = resolve(__dirname, '..', '..', 'dist', 'lambda', 'src', 'chromium');
+
+type Outcome = { path?: string; error?: { name: string; message: string } };
 
 /**
- * unpackChromium in its own node process with TMPDIR at `dir`, as a Lambda container with that
- * /tmp runs it (@sparticuz/chromium reads os.tmpdir() from the real process environment, which a
- * test cannot change in place). The compiled module: `npm test` builds first.
+ * `fn(...args)` of the compiled module `file` (`npm test` builds first) in its own node process
+ * with TMPDIR at `dir`, as a Lambda container with that /tmp runs it (@sparticuz/chromium reads
+ * os.tmpdir() from the real process environment, which a test cannot change in place).
  */
-function unpackIn(dir: string, packDir?: string): { path?: string; error?: { name: string; message: string } } {
-  const script = `require(${JSON.stringify(UNPACKER)}).unpackChromium(${packDir ? JSON.stringify(packDir) : ''}).then(
+function runIn(dir: string, file: string, fn: string, args: readonly string[]): Outcome {
+  const script = `require(${JSON.stringify(join(COMPILED, file))}).${fn}(${args.map((a) => JSON.stringify(a)).join(', ')}).then(
     (path) => process.stdout.write(JSON.stringify({ path })),
     (e) => process.stdout.write(JSON.stringify({ error: { name: e.name, message: e.message } })))`;
   const result = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, TMPDIR: dir }, encoding: 'utf8', timeout: 60_000 });
   if (result.status !== 0) throw new Error(`the unpacker process failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as { path?: string; error?: { name: string; message: string } };
+  return JSON.parse(result.stdout) as Outcome;
 }
+
+const unpackIn = (dir: string, packDir?: string): Outcome => runIn(dir, 'unpackChromium.js', 'unpackChromium', packDir ? [packDir] : []);
 
 describe('unpackChromium', () => {
   let dir: string;
@@ -86,17 +90,8 @@ describe('unpackChromium', () => {
   });
 });
 
-const FONTS_UNPACKER = resolve(__dirname, '..', '..', 'dist', 'lambda', 'src', 'chromium', 'unpackFonts.js');
-
-/** unpackFonts (or another function of its module) in its own node process with TMPDIR at `dir` (as unpackIn). */
-function unpackFontsIn(dir: string, pack: string, conf: string, fn = 'unpackFonts'): { path?: string; error?: { name: string; message: string } } {
-  const script = `require(${JSON.stringify(FONTS_UNPACKER)}).${fn}(${JSON.stringify(pack)}, ${JSON.stringify(conf)}).then(
-    (path) => process.stdout.write(JSON.stringify({ path })),
-    (e) => process.stdout.write(JSON.stringify({ error: { name: e.name, message: e.message } })))`;
-  const result = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, TMPDIR: dir }, encoding: 'utf8', timeout: 60_000 });
-  if (result.status !== 0) throw new Error(`the unpacker process failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as { path?: string; error?: { name: string; message: string } };
-}
+/** A function of unpackFonts.js (as unpackIn). */
+const unpackFontsIn = (dir: string, pack: string, conf: string, fn = 'unpackFonts'): Outcome => runIn(dir, 'unpackFonts.js', fn, [pack, conf]);
 
 /**
  * The Lambda layer's font pack (its uncompressed layout): a gzip tar of the fonts and licensed/,
@@ -129,7 +124,7 @@ describe('unpackFonts', () => {
     const tmp = tmpOf('tmp');
     const folder = join(tmp, 'pdf-export-fonts-extended');
     // Before Chromium starts: there, empty, with the time fontconfig's prebuilt cache expects.
-    expect(unpackFontsIn(tmp, conf, conf, 'prepareExtendedFonts')).toEqual({});
+    expect(runIn(tmp, 'unpackFonts.js', 'prepareExtendedFonts', [conf])).toEqual({});
     expect(readdirSync(folder)).toEqual([]);
     expect(statSync(folder).mtimeMs).toBe(946_684_800_000);
     // On demand: the pack's files land in that folder, which keeps its time.
@@ -138,7 +133,7 @@ describe('unpackFonts', () => {
     expect(statSync(folder).mtimeMs).toBe(946_684_800_000);
     expect(readdirSync(tmp).sort()).toEqual(['pdf-export-fonts-extended', 'pdf-export-fonts-extended.unpacked.json']);
     // A later start prepares it again without emptying it.
-    expect(unpackFontsIn(tmp, conf, conf, 'prepareExtendedFonts')).toEqual({});
+    expect(runIn(tmp, 'unpackFonts.js', 'prepareExtendedFonts', [conf])).toEqual({});
     expect(unpackFontsIn(tmp, pack, conf, 'unpackExtendedFonts')).toEqual({ path: folder });
     expect(statSync(join(folder, 'A.ttf')).size).toBe(3_000_000);
   }, 60_000);

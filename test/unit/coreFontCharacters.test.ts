@@ -27,5 +27,10 @@ describe('core font characters', () => {
     expect(needsExtendedFonts(['<svg><text>𠀀</text></svg>'])).toBe(true); // beyond the BMP
     expect(needsExtendedFonts(['한국'])).toBe(true);
     expect(needsExtendedFonts([])).toBe(false);
+    // Written as escapes, which the page shows as the characters.
+    expect(needsExtendedFonts(['<p>信阳市&#x6D49;河区</p>'])).toBe(true);
+    expect(needsExtendedFonts(['<p>&#27977;</p>'])).toBe(true);
+    expect(needsExtendedFonts(['h1::after { content: "\\6D49"; }'])).toBe(true);
+    expect(needsExtendedFonts(['<p>&amp; &#x4E2D; &#169; &lt;</p>', 'p::before { content: "\\4E2D\\A0"; }'])).toBe(false);
   });
 });

@@ -13,8 +13,9 @@ import { PATHS } from '../projectPaths';
 
 /**
  * How the layer holds Chromium and the fonts (see ChromiumFontsLayer for the figures):
- *   - `uncompressed`: the binary as it runs (nothing to unpack), the fonts as one gzip tar that
- *     is unpacked into /tmp at a cold start;
+ *   - `uncompressed`: the binary as it runs (nothing to unpack), the fonts as two gzip tars: the
+ *     GB 2312 cores (and licensed fonts), unpacked into /tmp at a cold start, and the Extended
+ *     halves, unpacked when a document first needs one;
  *   - `compact`: the binary as gzip, unpacked into /tmp at a cold start, the fonts as they are.
  */
 export type ChromiumLayout = 'uncompressed' | 'compact';
@@ -35,8 +36,9 @@ export interface ChromiumFontsLayerProps {
   readonly chromiumPackageDir?: string;
   /**
    * `auto` takes `uncompressed` (the faster cold start) when the layer then leaves
-   * FUNCTION_CODE_RESERVE_BYTES of Lambda's size limit for the function's own code, else `compact`
-   * (many or large licensed fonts).
+   * FUNCTION_CODE_RESERVE_BYTES of Lambda's size limit for the function's own code and the layer's
+   * Chromium runs on the synthesizing machine (it makes fontconfig's cache), else `compact` (many or
+   * large licensed fonts; a synth on macOS).
    * @default 'auto'
    */
   readonly layout?: ChromiumLayout | 'auto';
@@ -102,7 +104,7 @@ function listFonts(dir: string | undefined): string[] {
  * compressed, and Lambda's 262,144,000 bytes do not hold both the binary (197 MB) and the fonts
  * (68 MB) uncompressed. *Measured* in the Lambda sandbox on one core (2026-12-06, docs/lambda-sandbox.md):
  * the binary as gzip -9 (87 MB) took ~0.8 s to unpack, all the fonts as one gzip -9 tar (41 MB)
- * ~0.45 s, their cores alone (16 MB) ~0.1 s, and a binary run straight from /opt costs nothing to
+ * ~0.45 s, their cores alone (9 MB, 16 MB unpacked) ~0.15 s, and a binary run straight from /opt costs nothing to
  * start. So `uncompressed` packs the fonts, the rarely needed Extended halves apart, and leaves the
  * binary alone: ~241 MB of layer. Licensed fonts grow the pack; when the layer would no longer leave
  * FUNCTION_CODE_RESERVE_BYTES for the function, `auto` falls back to `compact` (~165 MB plus the
@@ -161,6 +163,9 @@ export class ChromiumFontsLayer extends Construct {
       if (bytes + FUNCTION_CODE_RESERVE_BYTES > LAMBDA_UNZIPPED_LIMIT_BYTES) {
         throw new Error(`${id}: the uncompressed layout would take ${(bytes / 1e6).toFixed(1)} MB, leaving less than ${FUNCTION_CODE_RESERVE_BYTES / 1e6} MB of Lambda's ${LAMBDA_UNZIPPED_LIMIT_BYTES / 1e6} MB for the function; use layout 'compact' or 'auto', or ship fewer licensed fonts.`);
       }
+      if (ChromiumFontsLayer.prebuiltCache(chromiumDir, licensedDir, this.licensedFonts) === undefined) {
+        throw new Error(`${id}: the uncompressed layout needs fontconfig's cache made by the layer's Chromium, which cannot run on this machine; synthesize on Linux x86_64, or use layout 'compact' or 'auto'.`);
+      }
     }
     this.environment = Object.freeze<Record<string, string>>(
       this.layout === 'uncompressed'
@@ -198,10 +203,21 @@ export class ChromiumFontsLayer extends Construct {
     });
   }
 
-  /** `uncompressed` when it leaves FUNCTION_CODE_RESERVE_BYTES of Lambda's limit, else `compact`. */
+  /**
+   * `uncompressed` when it leaves FUNCTION_CODE_RESERVE_BYTES of Lambda's limit and its fontconfig
+   * cache can be made here, else `compact`. Without that cache Chromium would scan the Extended
+   * fonts' folder while it is still empty and never know them: they would print as blanks.
+   */
   static chooseLayout(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): ChromiumLayout {
     const bytes = ChromiumFontsLayer.uncompressedBytes(chromiumDir, licensedDir, licensedFonts);
-    return bytes + FUNCTION_CODE_RESERVE_BYTES <= LAMBDA_UNZIPPED_LIMIT_BYTES ? 'uncompressed' : 'compact';
+    if (bytes + FUNCTION_CODE_RESERVE_BYTES > LAMBDA_UNZIPPED_LIMIT_BYTES) return 'compact';
+    return ChromiumFontsLayer.prebuiltCache(chromiumDir, licensedDir, licensedFonts) === undefined ? 'compact' : 'uncompressed';
+  }
+
+  /** The `uncompressed` layout's fontconfig cache (see `fontconfigCache`), made now if needed. */
+  static prebuiltCache(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): string | undefined {
+    const binary = ChromiumFontsLayer.rawChromium(join(chromiumDir, 'bin', 'chromium.br'));
+    return ChromiumFontsLayer.fontconfigCache(binary, ChromiumFontsLayer.buildFonts('uncompressed', licensedDir), licensedDir, licensedFonts);
   }
 
   /** The size of the `uncompressed` layout: the binary, the font pack (built and cached now) and the small files. */
@@ -372,13 +388,16 @@ export class ChromiumFontsLayer extends Construct {
    * writes the cache format it reads) with FONTCONFIG_SYSROOT pointing at a copy of that tree, which
    * makes fontconfig name and fill the cache with the paths inside the tree. Kept in
    * build/layer-fontconfig per set of fonts and binary (~1 s to make). Returns the folder of cache
-   * files, or undefined where the binary cannot run (a synth on macOS).
+   * files, or undefined where the binary cannot run (a synth on macOS): the layout is then `compact`.
    */
   static fontconfigCache(binary: string, fontsDir: string, licensedDir: string, licensedFonts: readonly string[]): string | undefined {
     const { core, extended } = ChromiumFontsLayer.packedFonts(fontsDir, licensedDir, licensedFonts);
     const conf = readFileSync(join(fontsDir, 'fonts.conf'), 'utf8');
-    const key = createHash('sha256').update(`${statSync(binary).size}\n${conf}\n`);
-    for (const { from, to } of [...core, ...extended]) key.update(`${to} ${statSync(from).size}\n`);
+    const key = createHash('sha256').update(`${LAYOUT_VERSION} ${UNPACKED_FONTS_MTIME_SECONDS} ${statSync(binary).size}\n${conf}\n`);
+    for (const { from, to } of [...core, ...extended]) {
+      const info = statSync(from);
+      key.update(`${to} ${info.size} ${Math.round(info.mtimeMs)}\n`);
+    }
     const dir = join(PATHS.root, 'build', 'layer-fontconfig', key.digest('hex').slice(0, 16));
     if (existsSync(dir)) return dir;
     const root = `${dir}.${process.pid}.sysroot`;
@@ -400,9 +419,9 @@ export class ChromiumFontsLayer extends Construct {
           timeout: 60_000,
         });
       } catch (error) {
-        // E.g. synth on macOS, where a Linux binary cannot run: the layer works without the cache.
+        // E.g. synth on macOS, where a Linux binary cannot run: the layer then takes the compact layout.
         const reason = (error as Error).message.split('\n')[0];
-        process.stderr.write(`ChromiumFontsLayer: no prebuilt fontconfig cache (the layer's Chromium did not run here: ${reason}); each cold start will scan the fonts, ~0.2 s.\n`);
+        process.stderr.write(`ChromiumFontsLayer: no fontconfig cache for the uncompressed layout (the layer's Chromium did not run here: ${reason}); the layer takes the compact layout, whose cold start is ~0.5–1 s slower.\n`);
         return undefined;
       }
       const made = readdirSync(join(root, 'fontconfig-cache')).filter((name) => name.includes('.cache-'));
@@ -484,9 +503,10 @@ export class ChromiumFontsLayer extends Construct {
       copyFileSync(ChromiumFontsLayer.fontPack(packs.core), join(outputDir, ChromiumFontsLayer.FONTS_PACK.slice('/opt/'.length)));
       copyFileSync(ChromiumFontsLayer.fontPack(packs.extended), join(outputDir, ChromiumFontsLayer.FONTS_EXTENDED_PACK.slice('/opt/'.length)));
       const prebuilt = ChromiumFontsLayer.fontconfigCache(ChromiumFontsLayer.rawChromium(brotliBinary), fontsCache, licensedDir, licensedFonts);
+      if (prebuilt === undefined) throw new Error('The uncompressed layout needs the fontconfig cache made by the layer\'s Chromium (see ChromiumFontsLayer.chooseLayout).');
       const cacheOut = join(outputDir, ChromiumFontsLayer.PREBUILT_FONTCONFIG_CACHE.slice('/opt/'.length));
       mkdirSync(cacheOut, { recursive: true });
-      for (const name of prebuilt ? readdirSync(prebuilt) : []) copyFileSync(join(prebuilt!, name), join(cacheOut, name));
+      for (const name of readdirSync(prebuilt)) copyFileSync(join(prebuilt, name), join(cacheOut, name));
     } else {
       for (const name of readdirSync(fontsCache).filter((n) => n.endsWith('.ttf'))) copyFileSync(join(fontsCache, name), join(fontsOut, name));
       const licensedOut = join(fontsOut, 'licensed');

@@ -173,17 +173,30 @@ export class BrowserSupervisor {
 
   /** Set once the extended fonts are unpacked (or being unpacked): their unpack, shared by the renders that wait for it. */
   private extendedFonts: Promise<void> | undefined;
+  /** Browsers that have printed a document. */
+  private readonly printedOn = new WeakSet<Browser>();
+
+  /** Called after each print: see `fontsFor`. */
+  printed(browser: Browser): void {
+    this.printedOn.add(browser);
+  }
 
   /**
    * Unpacks the extended fonts before a document whose `texts` (its HTML and text assets) have a
    * character only they hold is printed; at once when there is no extended pack or it is unpacked.
+   * Called before the render takes its browser. A browser that has printed before the fonts were
+   * there is replaced (once per process): it may have looked for an Extended face while its file
+   * was missing and remembered that it is not there; the renders on it are printed again.
    */
   async fontsFor(texts: () => Iterable<string>): Promise<void> {
     const pack = this.options.fontsExtendedPack;
     if (pack === undefined) return;
     if (!this.extendedFonts) {
       if (!needsExtendedFonts(texts())) return;
-      const unpacking = unpackExtendedFonts(pack, this.options.fontconfigFile).then(() => undefined);
+      const unpacking = unpackExtendedFonts(pack, this.options.fontconfigFile).then(async () => {
+        const current = await this.browser?.catch(() => undefined);
+        if (current && this.printedOn.has(current)) this.discard(current);
+      });
       // A failed unpack is not kept: the next document that needs the fonts tries again.
       unpacking.catch(() => {
         if (this.extendedFonts === unpacking) this.extendedFonts = undefined;
@@ -309,7 +322,12 @@ export class BrowserSupervisor {
       throw new ChromiumError(`Chromium at ${executablePath} cannot be run (${(error as NodeJS.ErrnoException).code ?? String(error)}); check CHROMIUM_PATH and that the file is executable.`, { cause: error });
     });
     if (this.options.fontsPack !== undefined) await unpackFonts(this.options.fontsPack, this.options.fontconfigFile);
-    if (this.options.fontsExtendedPack !== undefined && !this.extendedFonts) await prepareExtendedFonts(this.options.fontconfigFile);
+    if (this.options.fontsExtendedPack !== undefined) {
+      // Launched while the Extended fonts are being unpacked (a browser replaced meanwhile), it would
+      // find their folder missing and never know them: it starts once they are there instead.
+      if (this.extendedFonts) await this.extendedFonts.catch(() => undefined);
+      else await prepareExtendedFonts(this.options.fontconfigFile);
+    }
     return puppeteer.launch({
       executablePath,
       args: chromiumArgs(),

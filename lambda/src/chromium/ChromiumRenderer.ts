@@ -149,6 +149,8 @@ export class ChromiumRenderer implements PdfRenderer {
 
   /** One print on the current browser. Throws RenderTimeoutError, BrowserLost or ChromiumError. */
   private async attempt(request: PdfRenderRequest): Promise<PdfRenderResult> {
+    // First, and outside the print's own error handling: a failed unpack says why (ENOSPC…).
+    await this.supervisor.fontsFor(() => textsOf(request));
     const browser = await this.supervisor.liveBrowser();
     const blockedRequests: string[] = [];
     let page: SealedPage | undefined;
@@ -172,7 +174,6 @@ export class ChromiumRenderer implements PdfRenderer {
       this.supervisor.discard(browser);
     }, this.options.renderTimeoutMs);
     const print = async (): Promise<Buffer> => {
-      await this.supervisor.fontsFor(() => textsOf(request));
       page = await this.supervisor.takePage(browser);
       await page.load(request.html, request.assets, (url) => {
         blockedRequests.push(url);
@@ -186,6 +187,7 @@ export class ChromiumRenderer implements PdfRenderer {
     };
     try {
       const pdf = await Promise.race([print(), interruption]);
+      this.supervisor.printed(browser);
       return { pdf, blockedRequests };
     } catch (error) {
       if (interrupted === 'timeout') {

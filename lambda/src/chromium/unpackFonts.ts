@@ -11,7 +11,7 @@
  * Chromium binary (197 MB) and the fonts (68 MB) do not both fit uncompressed, so one of them is
  * unpacked into /tmp at a cold start; the fonts are a third of the bytes, so they are the ones, and
  * of those, ordinary reports need only the core files (16 of the 68 MB): *measured* 2026-12-06 on
- * one core, ~0.1 s to unpack them against ~0.45 s for all (infra/lib/constructs/ChromiumFontsLayer.ts).
+ * one core, ~0.15 s to unpack them against ~0.45 s for all (infra/lib/constructs/ChromiumFontsLayer.ts).
  *
  * The layer's fonts.conf lists both folders (written from the same constant), and the unpack checks
  * that they agree: a fonts.conf naming other folders would print every Chinese character as blank.

@@ -42,20 +42,32 @@ export function isCoreCodePoint(cp: number): boolean {
   return cp < 0x10000 && coreTable()[cp] === 1;
 }
 
+/** Characters written as escapes, which the page shows as themselves: HTML `&#x6D49;` / `&#27977;`, CSS `\6D49`. */
+const ESCAPE = /&#[xX]([0-9a-fA-F]{1,6});?|&#([0-9]{1,7});?|\\([0-9a-fA-F]{1,6})/g;
+
 /**
- * Whether any character of `texts` lies outside the core set, so that printing them needs the
- * extended font files. Control characters and white space other than the ASCII ones never reach
- * a glyph and are ignored.
+ * Whether any character of `texts` (HTML, CSS, SVG), written out or as an escape, lies outside the
+ * core set, so that printing them needs the extended font files. C0 and C1 control characters
+ * never reach a glyph and are ignored. Errs towards yes: a character outside the set that never
+ * prints (in a comment, say) only costs the unpack.
  */
 export function needsExtendedFonts(texts: Iterable<string>): boolean {
   const table = coreTable();
   for (const text of texts) {
+    let escapes = false;
     for (let i = 0; i < text.length; i++) {
       const unit = text.charCodeAt(i);
+      if (unit === 0x26 || unit === 0x5c) escapes = true; // & or \
       // Fast path: ASCII, and everything else in the table (surrogates are never core).
       if (unit < 0x80 || table[unit] === 1) continue;
-      if (unit < 0x20 || unit === 0x7f || (unit >= 0x80 && unit < 0xa0)) continue;
+      if (unit < 0xa0) continue;
       return true;
+    }
+    if (escapes) {
+      for (const [, hex, decimal, css] of text.matchAll(ESCAPE)) {
+        const cp = Number.parseInt(hex ?? css ?? decimal, hex !== undefined || css !== undefined ? 16 : 10);
+        if (cp >= 0xa0 && !isCoreCodePoint(cp)) return true;
+      }
     }
   }
   return false;
