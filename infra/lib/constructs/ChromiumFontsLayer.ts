@@ -157,16 +157,9 @@ export class ChromiumFontsLayer extends Construct {
     }
     const licensedDir = props.licensedFontsDir ?? PATHS.licensedFonts;
     this.licensedFonts = listFonts(licensedDir);
-    this.layout = props.layout === 'compact' || props.layout === 'uncompressed' ? props.layout : ChromiumFontsLayer.chooseLayout(chromiumDir, licensedDir, this.licensedFonts);
-    if (props.layout === 'uncompressed') {
-      const bytes = ChromiumFontsLayer.uncompressedBytes(chromiumDir, licensedDir, this.licensedFonts);
-      if (bytes + FUNCTION_CODE_RESERVE_BYTES > LAMBDA_UNZIPPED_LIMIT_BYTES) {
-        throw new Error(`${id}: the uncompressed layout would take ${(bytes / 1e6).toFixed(1)} MB, leaving less than ${FUNCTION_CODE_RESERVE_BYTES / 1e6} MB of Lambda's ${LAMBDA_UNZIPPED_LIMIT_BYTES / 1e6} MB for the function; use layout 'compact' or 'auto', or ship fewer licensed fonts.`);
-      }
-      if (ChromiumFontsLayer.prebuiltCache(chromiumDir, licensedDir, this.licensedFonts) === undefined) {
-        throw new Error(`${id}: the uncompressed layout needs fontconfig's cache made by the layer's Chromium, which cannot run on this machine; synthesize on Linux x86_64, or use layout 'compact' or 'auto'.`);
-      }
-    }
+    const problem = props.layout === 'compact' ? undefined : ChromiumFontsLayer.uncompressedProblem(chromiumDir, licensedDir, this.licensedFonts);
+    if (props.layout === 'uncompressed' && problem !== undefined) throw new Error(`${id}: ${problem}; use layout 'compact' or 'auto'.`);
+    this.layout = props.layout === 'compact' || problem !== undefined ? 'compact' : 'uncompressed';
     this.environment = Object.freeze<Record<string, string>>(
       this.layout === 'uncompressed'
         ? {
@@ -204,26 +197,28 @@ export class ChromiumFontsLayer extends Construct {
   }
 
   /**
-   * `uncompressed` when it leaves FUNCTION_CODE_RESERVE_BYTES of Lambda's limit and its fontconfig
-   * cache can be made here, else `compact`. Without that cache Chromium would scan the Extended
-   * fonts' folder while it is still empty and never know them: they would print as blanks.
+   * Why the `uncompressed` layout cannot be used here, or undefined when it can: it must leave
+   * FUNCTION_CODE_RESERVE_BYTES of Lambda's limit, and its fontconfig cache must be made here.
+   * Without that cache Chromium would scan the Extended fonts' folder while it is still empty and
+   * never know them: they would print as blanks. Builds (or finds) the fonts, packs and cache.
    */
-  static chooseLayout(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): ChromiumLayout {
-    const bytes = ChromiumFontsLayer.uncompressedBytes(chromiumDir, licensedDir, licensedFonts);
-    if (bytes + FUNCTION_CODE_RESERVE_BYTES > LAMBDA_UNZIPPED_LIMIT_BYTES) return 'compact';
-    return ChromiumFontsLayer.prebuiltCache(chromiumDir, licensedDir, licensedFonts) === undefined ? 'compact' : 'uncompressed';
-  }
-
-  /** The `uncompressed` layout's fontconfig cache (see `fontconfigCache`), made now if needed. */
-  static prebuiltCache(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): string | undefined {
+  static uncompressedProblem(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): string | undefined {
+    const fontsDir = ChromiumFontsLayer.buildFonts('uncompressed', licensedDir);
+    const bytes = ChromiumFontsLayer.uncompressedBytes(chromiumDir, licensedDir, licensedFonts, fontsDir);
+    if (bytes + FUNCTION_CODE_RESERVE_BYTES > LAMBDA_UNZIPPED_LIMIT_BYTES) {
+      return `the uncompressed layout would take ${(bytes / 1e6).toFixed(1)} MB, leaving less than ${FUNCTION_CODE_RESERVE_BYTES / 1e6} MB of Lambda's ${LAMBDA_UNZIPPED_LIMIT_BYTES / 1e6} MB for the function (ship fewer licensed fonts)`;
+    }
     const binary = ChromiumFontsLayer.rawChromium(join(chromiumDir, 'bin', 'chromium.br'));
-    return ChromiumFontsLayer.fontconfigCache(binary, ChromiumFontsLayer.buildFonts('uncompressed', licensedDir), licensedDir, licensedFonts);
+    if (ChromiumFontsLayer.fontconfigCache(binary, fontsDir, licensedDir, licensedFonts) === undefined) {
+      return "the uncompressed layout needs fontconfig's cache made by the layer's Chromium, which cannot run on this machine (synthesize on Linux x86_64)";
+    }
+    return undefined;
   }
 
-  /** The size of the `uncompressed` layout: the binary, the font pack (built and cached now) and the small files. */
-  static uncompressedBytes(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[]): number {
+  /** The size of the `uncompressed` layout: the binary, the font packs (built and cached now) and the small files. */
+  static uncompressedBytes(chromiumDir: string, licensedDir: string, licensedFonts: readonly string[], fontsDir = ChromiumFontsLayer.buildFonts('uncompressed', licensedDir)): number {
     const binary = statSync(ChromiumFontsLayer.rawChromium(join(chromiumDir, 'bin', 'chromium.br'))).size;
-    const packs = ChromiumFontsLayer.packedFonts(ChromiumFontsLayer.buildFonts('uncompressed', licensedDir), licensedDir, licensedFonts);
+    const packs = ChromiumFontsLayer.packedFonts(fontsDir, licensedDir, licensedFonts);
     const pack = statSync(ChromiumFontsLayer.fontPack(packs.core)).size + statSync(ChromiumFontsLayer.fontPack(packs.extended)).size;
     return binary + pack + SMALL_FILES_BYTES;
   }
@@ -503,7 +498,7 @@ export class ChromiumFontsLayer extends Construct {
       copyFileSync(ChromiumFontsLayer.fontPack(packs.core), join(outputDir, ChromiumFontsLayer.FONTS_PACK.slice('/opt/'.length)));
       copyFileSync(ChromiumFontsLayer.fontPack(packs.extended), join(outputDir, ChromiumFontsLayer.FONTS_EXTENDED_PACK.slice('/opt/'.length)));
       const prebuilt = ChromiumFontsLayer.fontconfigCache(ChromiumFontsLayer.rawChromium(brotliBinary), fontsCache, licensedDir, licensedFonts);
-      if (prebuilt === undefined) throw new Error('The uncompressed layout needs the fontconfig cache made by the layer\'s Chromium (see ChromiumFontsLayer.chooseLayout).');
+      if (prebuilt === undefined) throw new Error('The uncompressed layout needs the fontconfig cache made by the layer\'s Chromium (see ChromiumFontsLayer.uncompressedProblem).');
       const cacheOut = join(outputDir, ChromiumFontsLayer.PREBUILT_FONTCONFIG_CACHE.slice('/opt/'.length));
       mkdirSync(cacheOut, { recursive: true });
       for (const name of readdirSync(prebuilt)) copyFileSync(join(prebuilt, name), join(cacheOut, name));
