@@ -1,5 +1,5 @@
-import type { ChartView } from '../../lambda/src/core/charts/layoutChart';
 import type { CountyAnnualReportData } from '../helpers/countyAnnualReportData';
+import { asRecorded, type RecordedBar, type RecordedChart } from '../helpers/hbarRows';
 import { clone, countyMeta, countyView, type CountyView, readSamples, readSeedText, readTemplateSource, renderHtml, visibleText } from './helpers/countyAnnualReportFiles';
 
 const samples = readSamples();
@@ -127,49 +127,11 @@ describe('the county report view (view.json)', () => {
 
 describe('appendix chart geometry', () => {
   /** The chart's bars as the former view model laid them out: label, bar and value text per row, then the axis. */
-  interface Bar {
-    label: string;
-    labelX: string;
-    x: string;
-    y: string;
-    width: string;
-    height: string;
-    textY: string;
-    tone: string;
-    value: string;
-    valueX: string;
-    valueAnchor: string;
-  }
-  function barChart(view: ChartView): { width: string; height: string; viewBox: string; bars: Bar[]; axis: { x: string; y1: string; y2: string } } {
-    const shapes = [...view.shapes];
-    const axisShape = shapes.pop();
-    if (!axisShape?.line) throw new Error('the hbar chart ends with its axis line');
-    const bars: Bar[] = [];
-    for (let i = 0; i < shapes.length; i += 3) {
-      const [label, bar, value] = [shapes[i].text, shapes[i + 1].rect, shapes[i + 2].text];
-      if (!label || !bar || !value) throw new Error(`row ${i / 3}: expected label text, bar, value text`);
-      bars.push({
-        label: label.content,
-        labelX: label.x,
-        x: bar.x,
-        y: bar.y,
-        width: bar.width,
-        height: bar.height,
-        textY: value.y,
-        tone: /bar-(up|down|flat)/.exec(bar.class)![1],
-        value: value.content,
-        valueX: value.x,
-        valueAnchor: value.anchor,
-      });
-    }
-    const { x1, y1, y2 } = axisShape.line;
-    return { width: view.width, height: view.height, viewBox: view.viewBox, bars, axis: { x: x1, y1, y2 } };
-  }
-  const appendixOf = (data: CountyAnnualReportData): { chart: ReturnType<typeof barChart>; indicators: CountyView['appendix']['indicators'] } => {
+  const appendixOf = (data: CountyAnnualReportData): { chart: RecordedChart; indicators: CountyView['appendix']['indicators'] } => {
     const { appendix } = countyView(data);
-    return { chart: barChart(appendix.chart), indicators: appendix.indicators };
+    return { chart: asRecorded(appendix.chart), indicators: appendix.indicators };
   };
-  const numbers = (bar: Bar): number[] => [bar.labelX, bar.x, bar.y, bar.width, bar.height, bar.textY, bar.valueX].map(Number);
+  const numbers = (bar: RecordedBar): number[] => [bar.labelX, bar.x, bar.y, bar.width, bar.height, bar.textY, bar.valueX].map(Number);
 
   it.each(samples)('%s: finite coordinates inside the view box', (_name, data) => {
     const { chart, indicators } = appendixOf(data);
